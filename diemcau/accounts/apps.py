@@ -1,0 +1,18 @@
+from django.utils.translation import gettext_lazy as _
+
+from diemcau.core.apps import DiemcauAppConfig
+
+
+class AccountsConfig(DiemcauAppConfig):
+    default = True
+    name = "diemcau.accounts"
+    label = "accounts"
+    verbose_name = _("Accounts")
+    url_prefix = "accounts"
+    nav_order = 90
+
+    @property
+    def nav(self):
+        from diemcau.accounts.choices import Role
+
+        return ((_("Users"), "accounts:users", {Role.DOST_ADMIN}),)

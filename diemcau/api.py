@@ -1,0 +1,45 @@
+"""The JSON API (django-ninja). Each app's ``api.py`` ``router`` is mounted here.
+
+Authentication: a bearer token (``Authorization: Bearer dc_…``) issued on the
+user's account page, or the browser session (with CSRF) for the pages' own
+htmx calls. Every endpoint applies the same access helpers as the pages.
+"""
+
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+from django.utils.translation import gettext_lazy as _
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from diemcau import __version__
+from diemcau.accounts.models import ApiToken
+from diemcau.core.apps import DiemcauAppConfig
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        user = ApiToken.authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+
+
+api = NinjaAPI(
+    title="Điểm Cầu API",
+    version=__version__,
+    description=str(_("Sites, devices, links and organisations of the province's conference system.")),
+    auth=[TokenAuth(), django_auth],
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+for config in apps.get_app_configs():
+    if isinstance(config, DiemcauAppConfig) and find_spec(f"{config.name}.api") is not None:
+        module = import_module(f"{config.name}.api")
+        router = getattr(module, "router", None)
+        if router is not None:
+            api.add_router(getattr(module, "prefix", f"/{config.label}/"), router)

@@ -1,0 +1,35 @@
+"""Shared pieces every domain app plugs into: layout, overview, history, demo."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DiemcauAppConfig(AppConfig):
+    """An app of Điểm Cầu declares here how it plugs into the shared pages.
+
+    - ``url_prefix``: its ``urls.py`` is mounted at ``/<url_prefix>/`` under its
+      own namespace (the app label), when the module exists;
+    - ``nav``: menu entries ``(label, url name, roles or None for everyone)``,
+      placed by ``nav_order``;
+    - ``site_panel``: dotted path of ``f(request, site) -> (template, context)``
+      or ``None``, drawn on every site page;
+    - ``overview_panel``: the same for the province overview, ``f(request)``.
+
+    The API router in ``<app>/api.py`` (``router``) is mounted at
+    ``/api/v1/`` automatically. Demo data comes from ``<app>/demo.py``
+    (``load(ctx)``), called in the order of INSTALLED_APPS.
+    """
+
+    default_auto_field = "django.db.models.BigAutoField"
+    url_prefix: str | None = None
+    nav: tuple = ()
+    nav_order: int = 50
+    site_panel: str | None = None
+    overview_panel: str | None = None
+
+
+class CoreConfig(DiemcauAppConfig):
+    default = True
+    name = "diemcau.core"
+    label = "core"
+    verbose_name = _("Core")

@@ -1,0 +1,27 @@
+"""Menu entries from every app's ``nav`` (see core.apps) and the unread-notice count."""
+
+from django.apps import apps
+from django.urls import reverse
+
+from diemcau.core.apps import DiemcauAppConfig
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    items = []
+    configs = [c for c in apps.get_app_configs() if isinstance(c, DiemcauAppConfig)]
+    for config in sorted(configs, key=lambda c: c.nav_order):
+        for label, url_name, roles in config.nav:
+            if roles is None or user.role in roles:
+                url = reverse(url_name)
+                items.append({"label": label, "url": url, "active": request.path.startswith(url) and url != "/"})
+    return {"nav_items": items, "unread_notices": _unread(request)}
+
+
+def _unread(request):
+    # Counted lazily: a template that never shows it costs no query.
+    from diemcau.core.models import Notice
+
+    return lambda: Notice.objects.filter(user=request.user, read_at__isnull=True).count()

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from diemcau.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("notices/", views.notice_list, name="notices"),
+    path("healthz", views.healthz, name="healthz"),
+]

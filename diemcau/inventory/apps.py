@@ -1,0 +1,21 @@
+from django.utils.translation import gettext_lazy as _
+
+from diemcau.core.apps import DiemcauAppConfig
+
+
+class InventoryConfig(DiemcauAppConfig):
+    default = True
+    name = "diemcau.inventory"
+    label = "inventory"
+    verbose_name = _("Inventory")
+    url_prefix = ""
+    nav_order = 10
+
+    @property
+    def nav(self):
+        return (
+            (_("Organisations"), "inventory:organizations", None),
+            (_("Sites"), "inventory:sites", None),
+            (_("Devices"), "inventory:devices", None),
+            (_("Links"), "inventory:links", None),
+        )

@@ -1,0 +1,320 @@
+"""Pages of the inventory: lists, the site page, and the forms that change them."""
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from diemcau.core.history import history_for, snapshot
+from diemcau.core.listing import export_response, paginate, sort_queryset, wants_export
+from diemcau.core.models import ChangeRecord
+from diemcau.core.panels import site_panels
+from diemcau.inventory import access
+from diemcau.inventory.columns import (
+    DEVICE_COLUMNS,
+    LINK_COLUMNS,
+    ORGANIZATION_COLUMNS,
+    SITE_COLUMNS,
+)
+from diemcau.inventory.filters import (
+    DeviceFilter,
+    LinkFilter,
+    OrganizationFilter,
+    SiteFilter,
+    decorate_sites,
+)
+from diemcau.inventory.forms import ContactForm, DeviceForm, LinkForm, SiteForm
+from diemcau.inventory.models import Contact, Device, Link, Site, Term
+from diemcau.inventory.services import (
+    inventory_object_restore,
+    inventory_object_retire,
+    inventory_object_save,
+)
+
+
+def _list_page(request, *, qs, filter_form, columns, default_sort, template, filename, extra=None):
+    """Filter, sort, then either export every row or render one page."""
+    if filter_form.is_valid():
+        qs = filter_form.apply(qs)
+    qs, sort = sort_queryset(qs, request, columns, default_sort)
+    fmt = wants_export(request)
+    if fmt:
+        return export_response(fmt, filename, columns, qs.iterator(chunk_size=2000), sheet_title=filename)
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    context = {
+        "page": paginate(request, qs),
+        "filter": filter_form,
+        "columns": columns,
+        "sort": sort,
+        "query": query.urlencode(),
+        "sort_query": sort_query.urlencode(),
+    }
+    context.update(extra or {})
+    return render(request, template, context)
+
+
+# Organisations ---------------------------------------------------------------
+
+@login_required
+def organization_list(request):
+    visible_sites = access.sites_for_user(request.user)
+    qs = access.organizations_for_user(request.user).select_related("kind").annotate(
+        site_count=Count("sites", filter=Q(sites__in=visible_sites)),
+    )
+    return _list_page(
+        request, qs=qs, filter_form=OrganizationFilter(request.GET or None), columns=ORGANIZATION_COLUMNS,
+        default_sort="name", template="inventory/organization_list.html", filename="to-chuc",
+    )
+
+
+@login_required
+def organization_detail(request, pk):
+    org = access.organization_for_user(request.user, pk)
+    sites = decorate_sites(access.sites_for_user(request.user).filter(organization=org)).order_by("code")
+    users = org.users.filter(is_active=True).order_by("role", "username") if request.user.sees_province or request.user.organization_id == org.pk else []
+    return render(request, "inventory/organization_detail.html", {
+        "org": org, "sites": sites, "users": users,
+        "can_add_site": access.organizations_where_user_adds_sites(request.user).filter(pk=org.pk).exists(),
+    })
+
+
+# Sites -------------------------------------------------------------------------
+
+@login_required
+def site_list(request):
+    filter_form = SiteFilter(request.GET or None)
+    include_retired = filter_form.is_valid() and filter_form.cleaned_data.get("retired")
+    qs = decorate_sites(access.sites_for_user(request.user, include_retired=bool(include_retired)))
+    return _list_page(
+        request, qs=qs, filter_form=filter_form, columns=SITE_COLUMNS, default_sort="organization__name",
+        template="inventory/site_list.html", filename="diem-cau",
+        extra={"can_add": access.organizations_where_user_adds_sites(request.user).exists()},
+    )
+
+
+@login_required
+def site_detail(request, pk):
+    site = access.site_for_user(request.user, pk)
+    devices = list(
+        site.devices.active().select_related("group", "condition").order_by("group__position", "manufacturer", "model")
+    )
+    device_groups = [(group, list(items)) for group, items in groupby(devices, key=lambda d: d.group)]
+    present = {group.pk for group, _items in device_groups}
+    missing_groups = Term.objects.filter(taxonomy="device_group", is_active=True).exclude(pk__in=present)
+    links = list(site.links.active().select_related("provider", "kind").order_by("role", "pk"))
+    contacts = list(site.contacts.active().order_by("role", "full_name"))
+    history = ChangeRecord.objects.filter(site=site).select_related("user", "content_type")[:50]
+    return render(request, "inventory/site_detail.html", {
+        "site": site,
+        "device_groups": device_groups,
+        "device_count": len(devices),
+        "missing_groups": missing_groups,
+        "links": links,
+        "contacts": contacts,
+        "history": history,
+        "can_change": access.can_change_site(request.user, site),
+        "can_add_link": access.can_add_link(request.user, site),
+        "changeable_link_ids": {link.pk for link in links if access.can_change_link(request.user, link)},
+        "panels": site_panels(request, site),
+    })
+
+
+def _save_form(request, form, *, before, success_message):
+    obj = form.save(commit=False)
+    try:
+        inventory_object_save(obj, user=request.user, before=before)
+    except ValidationError as exc:  # a rule checked on save lands on its field
+        form._update_errors(exc)
+        return None
+    messages.success(request, success_message)
+    return obj
+
+
+@login_required
+def site_edit(request, pk=None):
+    organizations = access.organizations_where_user_adds_sites(request.user)
+    if pk:
+        site = access.site_for_user(request.user, pk, change=True)
+        before = snapshot(site)
+    else:
+        if not organizations.exists():
+            raise PermissionDenied
+        site, before = Site(), None
+        if request.user.is_unit_user:
+            site.organization_id = request.user.organization_id
+        elif request.GET.get("organization"):
+            site.organization = organizations.filter(pk=request.GET["organization"]).first()
+    form = SiteForm(request.POST or None, instance=site, organizations=organizations)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(request, form, before=before, success_message=_("The site was saved."))
+        if saved:
+            return redirect(saved)
+    return render(request, "inventory/form.html", {
+        "form": form, "object": site if pk else None, "site": site if pk else None,
+        "title": _("Edit site") if pk else _("New site"),
+        "cancel_url": site.get_absolute_url() if pk else "inventory:sites",
+    })
+
+
+@login_required
+@require_POST
+def site_retire(request, pk):
+    site = access.site_for_user(request.user, pk, change=True)
+    if site.is_retired:
+        inventory_object_restore(site, user=request.user)
+        messages.success(request, _("The site was restored."))
+    else:
+        inventory_object_retire(site, user=request.user)
+        messages.success(request, _("The site was retired with its devices, links and contacts."))
+    return redirect(site)
+
+
+# Devices -------------------------------------------------------------------------
+
+@login_required
+def device_list(request):
+    filter_form = DeviceFilter(request.GET or None)
+    include_retired = filter_form.is_valid() and filter_form.cleaned_data.get("retired")
+    qs = access.devices_for_user(request.user, include_retired=bool(include_retired)).select_related(
+        "site", "site__organization", "group", "condition"
+    )
+    return _list_page(
+        request, qs=qs, filter_form=filter_form, columns=DEVICE_COLUMNS, default_sort="site__code",
+        template="inventory/device_list.html", filename="thiet-bi",
+    )
+
+
+@login_required
+def device_detail(request, pk):
+    device = access.device_for_user(request.user, pk)
+    return render(request, "inventory/device_detail.html", {
+        "device": device, "site": device.site, "history": history_for(device)[:50],
+        "can_change": access.can_change_site(request.user, device.site),
+    })
+
+
+@login_required
+def device_edit(request, pk=None, site_pk=None):
+    if pk:
+        device = access.device_for_user(request.user, pk, change=True)
+        site, before = device.site, snapshot(device)
+    else:
+        site = access.site_for_user(request.user, site_pk, change=True, include_retired=False)
+        device, before = Device(site=site), None
+        device.condition = Term.objects.filter(taxonomy="device_condition", code="unknown").first()
+    form = DeviceForm(request.POST or None, instance=device)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(request, form, before=before, success_message=_("The device was saved."))
+        if saved:
+            return redirect(saved.get_absolute_url() if pk else site.get_absolute_url() + "#devices")
+    return render(request, "inventory/form.html", {
+        "form": form, "object": device if pk else None, "site": site,
+        "title": _("Edit device") if pk else _("New device"),
+        "cancel_url": device.get_absolute_url() if pk else site.get_absolute_url(),
+    })
+
+
+@login_required
+@require_POST
+def device_retire(request, pk):
+    device = access.device_for_user(request.user, pk, change=True)
+    if device.is_retired:
+        inventory_object_restore(device, user=request.user)
+        messages.success(request, _("The device was restored."))
+    else:
+        inventory_object_retire(device, user=request.user)
+        messages.success(request, _("The device was retired."))
+    return redirect(device)
+
+
+# Links ---------------------------------------------------------------------------
+
+@login_required
+def link_list(request):
+    filter_form = LinkFilter(request.GET or None)
+    include_retired = filter_form.is_valid() and filter_form.cleaned_data.get("retired")
+    qs = access.links_for_user(request.user, include_retired=bool(include_retired)).select_related(
+        "site", "site__organization", "provider", "kind"
+    )
+    return _list_page(
+        request, qs=qs, filter_form=filter_form, columns=LINK_COLUMNS, default_sort="site__code",
+        template="inventory/link_list.html", filename="duong-truyen",
+    )
+
+
+@login_required
+def link_edit(request, pk=None, site_pk=None):
+    operator = request.user.organization if request.user.is_operator else None
+    if pk:
+        link = access.link_for_user(request.user, pk, change=True)
+        site, before = link.site, snapshot(link)
+    else:
+        site = access.site_for_user(request.user, site_pk, include_retired=False)
+        if not access.can_add_link(request.user, site):
+            raise PermissionDenied
+        link, before = Link(site=site), None
+        if operator:
+            link.provider = operator
+    form = LinkForm(request.POST or None, instance=link, operator=operator)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(request, form, before=before, success_message=_("The link was saved."))
+        if saved:
+            return redirect(site.get_absolute_url() + "#links")
+    return render(request, "inventory/form.html", {
+        "form": form, "object": link if pk else None, "site": site,
+        "title": _("Edit link") if pk else _("New link"),
+        "history": history_for(link)[:30] if pk else None,
+        "cancel_url": site.get_absolute_url(),
+    })
+
+
+@login_required
+@require_POST
+def link_retire(request, pk):
+    link = access.link_for_user(request.user, pk, change=True)
+    if link.is_retired:
+        inventory_object_restore(link, user=request.user)
+    else:
+        inventory_object_retire(link, user=request.user)
+    messages.success(request, _("The link was updated."))
+    return redirect(link.site.get_absolute_url() + "#links")
+
+
+# Contacts --------------------------------------------------------------------------
+
+@login_required
+def contact_edit(request, pk=None, site_pk=None):
+    if pk:
+        contact = access.contact_for_user(request.user, pk, change=True)
+        site, before = contact.site, snapshot(contact)
+    else:
+        site = access.site_for_user(request.user, site_pk, change=True, include_retired=False)
+        contact, before = Contact(site=site), None
+    form = ContactForm(request.POST or None, instance=contact, site=site)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_form(request, form, before=before, success_message=_("The contact was saved."))
+        if saved:
+            return redirect(site.get_absolute_url() + "#contacts")
+    return render(request, "inventory/form.html", {
+        "form": form, "object": contact if pk else None, "site": site,
+        "title": _("Edit technical contact") if pk else _("New technical contact"),
+        "history": history_for(contact)[:30] if pk else None,
+        "cancel_url": site.get_absolute_url(),
+    })
+
+
+@login_required
+@require_POST
+def contact_retire(request, pk):
+    contact = access.contact_for_user(request.user, pk, change=True)
+    inventory_object_retire(contact, user=request.user)
+    messages.success(request, _("The contact was removed from the site."))
+    return redirect(contact.site.get_absolute_url() + "#contacts")
