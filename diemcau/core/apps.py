@@ -13,7 +13,11 @@ class DiemcauAppConfig(AppConfig):
       placed by ``nav_order``;
     - ``site_panel``: dotted path of ``f(request, site) -> (template, context)``
       or ``None``, drawn on every site page;
-    - ``overview_panel``: the same for the province overview, ``f(request)``.
+    - ``overview_panel``: the same for the province overview, ``f(request)``;
+    - ``stability_inputs``: dotted path of ``f(site_ids, now) -> {site_id:
+      [finding, …]}`` where a finding is a dict ``{"level": "unstable" |
+      "unfit", "code": str, "reason": str (translated), "value": …}``; the
+      standards app folds every app's findings into each site's verdict.
 
     The API router in ``<app>/api.py`` (``router``) is mounted at
     ``/api/v1/`` automatically. Demo data comes from ``<app>/demo.py``
@@ -26,6 +30,7 @@ class DiemcauAppConfig(AppConfig):
     nav_order: int = 50
     site_panel: str | None = None
     overview_panel: str | None = None
+    stability_inputs: str | None = None
 
 
 class CoreConfig(DiemcauAppConfig):

@@ -1,0 +1,48 @@
+"""The demo province: every app adds its part through ``<app>/demo.py``.
+
+Each such module has ``load(ctx: DemoContext)``; they run in the order of
+INSTALLED_APPS inside one transaction, from one seeded random generator, so
+the demo is the same on every machine.
+"""
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import import_module
+from importlib.util import find_spec
+
+from django.apps import apps
+from django.db import transaction
+from django.utils import timezone
+
+from diemcau.core.apps import DiemcauAppConfig
+
+DEMO_PASSWORD = "demo-diemcau-2026"
+DEMO_MARK = "[DEMO]"
+
+
+@dataclass
+class DemoContext:
+    rng: random.Random
+    now: datetime
+    log: Callable[[str], None]
+    # Filled by the inventory demo: one demo user per role, by role code.
+    users: dict = field(default_factory=dict)
+    # Free space for apps to pass things to the apps after them.
+    shared: dict = field(default_factory=dict)
+
+
+def demo_modules():
+    for config in apps.get_app_configs():
+        if isinstance(config, DiemcauAppConfig) and find_spec(f"{config.name}.demo") is not None:
+            yield config.label, import_module(f"{config.name}.demo")
+
+
+@transaction.atomic
+def load_demo(*, seed: int = 2026, log: Callable[[str], None] = print, now: datetime | None = None) -> DemoContext:
+    ctx = DemoContext(rng=random.Random(seed), now=now or timezone.now(), log=log)
+    for label, module in demo_modules():
+        log(f"· {label}")
+        module.load(ctx)
+    return ctx
