@@ -60,7 +60,9 @@ class Buffer:
                     self.db.execute("COMMIT")
                     return True
                 except BaseException:
-                    self.db.execute("ROLLBACK")
+                    # SQLITE_FULL may already have rolled the transaction back.
+                    if self.db.in_transaction:
+                        self.db.execute("ROLLBACK")
                     raise
             except sqlite3.OperationalError as exc:
                 if not _is_full(exc):
@@ -129,7 +131,8 @@ class Buffer:
             dropped = self._drop_oldest(n)
             self.db.execute("COMMIT")
         except sqlite3.OperationalError:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             return False
         return dropped > 0
 

@@ -89,7 +89,9 @@ def cmd_check(args):
     if args.json:
         voice = fields.get("voice") or {}
         out = {key: fields.get(key) for key in ("rtt_median_ms", "rtt_p95_ms", "jitter_ms", "jitter_back_ms",
-                                                 "loss_pct", "reordered_pct", "duplicates", "sent", "received")}
+                                                 "loss_pct", "loss_fwd_pct", "loss_back_pct", "reordered_pct",
+                                                 "reordered_fwd", "duplicates", "sent", "received",
+                                                 "rtt_min_ms", "rtt_max_ms", "late_pct")}
         out.update({"mos": voice.get("mos"), "r": voice.get("r"), "codec": voice.get("codec"),
                     "voice_note": voice.get("note"), "status": status, "verdict": fields["verdict"],
                     "reflector": "%s:%s" % reflector, "id": rec["id"], "sent_to_server": sent})

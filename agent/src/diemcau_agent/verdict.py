@@ -49,7 +49,7 @@ def judge(fields, operator_name="nhà cung cấp đường truyền", operator_p
     summary = "Trễ %s ms, jitter %s ms, mất gói %s %%" % (_num(rtt), _num(jitter), _num(loss))
     voice = fields.get("voice") or {}
     if voice.get("mos") is not None:
-        summary += ", MOS %s" % _num(voice["mos"])
+        summary += ", MOS %s" % ("%.1f" % voice["mos"]).replace(".", ",")
     if status == GOOD:
         return GOOD, ["Đường truyền tốt.", summary + "."]
     if status == WARN:
