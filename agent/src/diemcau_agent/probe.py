@@ -49,6 +49,19 @@ def run_train(host, port, count=50, interval=0.02, grace=2.0, size=packet.PACKET
     return result
 
 
+def _wait_after(samples, grace):
+    """How long to wait for stragglers after the last packet.
+
+    Four times the slowest round trip seen so far, at least 0.25 s and at
+    most ``grace``: a reply later than that is lost for any real-time use,
+    and a fast link need not keep ``check`` waiting for seconds.
+    """
+    if not samples:
+        return grace
+    slowest = max(s.t4 for s in samples)
+    return min(grace, max(0.25, 4.0 * slowest))
+
+
 def _exchange(sock, count, interval, grace, size):
     clock = packet.Clock()
     base = random.randrange(0, 1 << 30)
@@ -77,7 +90,7 @@ def _exchange(sock, count, interval, grace, size):
             sent += 1
             next_send = start + sent * interval
             if sent == count:
-                deadline = time.perf_counter() + grace
+                deadline = time.perf_counter() + _wait_after(samples, grace)
             continue
         wake = next_send if sent < count else deadline
         timeout = max(0.0, wake - time.perf_counter())
