@@ -9,6 +9,7 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
@@ -36,6 +37,16 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
+
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc: ValidationError):
+    """Model validation (the same clean() the forms use) answers 422, keyed by field."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    detail = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
+    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+
 
 for config in apps.get_app_configs():
     if isinstance(config, DiemcauAppConfig) and find_spec(f"{config.name}.api") is not None:

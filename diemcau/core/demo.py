@@ -36,7 +36,9 @@ class DemoContext:
 def demo_modules():
     for config in apps.get_app_configs():
         if isinstance(config, DiemcauAppConfig) and find_spec(f"{config.name}.demo") is not None:
-            yield config.label, import_module(f"{config.name}.demo")
+            module = import_module(f"{config.name}.demo")
+            if hasattr(module, "load"):
+                yield config.label, module
 
 
 @transaction.atomic

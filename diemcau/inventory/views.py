@@ -109,8 +109,9 @@ def site_detail(request, pk):
     device_groups = [(group, list(items)) for group, items in groupby(devices, key=lambda d: d.group)]
     present = {group.pk for group, _items in device_groups}
     missing_groups = Term.objects.filter(taxonomy="device_group", is_active=True).exclude(pk__in=present)
-    links = list(site.links.active().select_related("provider", "kind").order_by("role", "pk"))
-    contacts = list(site.contacts.active().order_by("role", "full_name"))
+    # Primary first: "primary" sorts after "backup"/"deputy" alphabetically, so sort in Python.
+    links = sorted(site.links.active().select_related("provider", "kind"), key=lambda x: (x.role != "primary", x.pk))
+    contacts = sorted(site.contacts.active(), key=lambda c: (c.role != "primary", c.full_name))
     history = ChangeRecord.objects.filter(site=site).select_related("user", "content_type")[:50]
     return render(request, "inventory/site_detail.html", {
         "site": site,

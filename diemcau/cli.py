@@ -1,0 +1,101 @@
+"""The ``diemcau`` command: one entry point for operators of a server.
+
+    diemcau run [--port P]     web server + worker, prints the address and demo logins
+    diemcau serve [--port P]   the web server only (gunicorn)
+    diemcau worker             the background worker only (huey)
+    diemcau demo [--if-empty]  load the demo province
+    diemcau import FILE        import a unit's inventory workbook
+    diemcau <django command>   anything manage.py does (migrate, createsuperuser …)
+"""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+ALIASES = {"import": "import_inventory", "worker": "run_huey"}
+
+
+def _django(argv: list[str]) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diemcau.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["diemcau", *argv])
+
+
+def _port(argv: list[str]) -> str:
+    if "--port" in argv:
+        return argv[argv.index("--port") + 1]
+    return os.environ.get("PORT", "8000")
+
+
+def _gunicorn_command(port: str) -> list[str]:
+    host = os.environ.get("HOST", "127.0.0.1")
+    return [
+        sys.executable, "-m", "gunicorn", "diemcau.wsgi:application",
+        "--bind", f"{host}:{port}",
+        "--workers", os.environ.get("WEB_WORKERS", "2"),
+        "--threads", os.environ.get("WEB_THREADS", "4"),
+        "--access-logfile", "-", "--timeout", "120",
+    ]
+
+
+def _print_banner(port: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diemcau.settings")
+    import django
+
+    django.setup()
+    from diemcau.accounts.models import User
+    from diemcau.core.demo import DEMO_PASSWORD
+
+    host = os.environ.get("HOST", "127.0.0.1")
+    print("\n  Điểm Cầu is starting.")
+    print(f"  Open http://{host}:{port}/ in a browser.\n")
+    demo_users = User.objects.filter(email__endswith="@demo.invalid").select_related("organization").order_by("role")
+    if demo_users:
+        print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
+        for user in demo_users:
+            print(f"    {user.username:<14} {user.get_role_display():<34} {user.organization.name}")
+    print("\n  Stop with Ctrl+C.\n", flush=True)
+
+
+def run(argv: list[str]) -> int:
+    """Start the worker in the background and the web server in the foreground."""
+    port = _port(argv)
+    _print_banner(port)
+    manage = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py")]
+    worker = subprocess.Popen([*manage, "run_huey"])
+    web = subprocess.Popen(_gunicorn_command(port))
+    try:
+        return web.wait()
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for process in (web, worker):
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for process in (web, worker):
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(__doc__)
+        return 0
+    command = argv[0]
+    if command == "run":
+        return run(argv[1:])
+    if command == "serve":
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diemcau.settings")
+        os.execv(sys.executable, _gunicorn_command(_port(argv[1:])))
+    _django([ALIASES.get(command, command), *argv[1:]])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,351 @@
+"""JSON API for organisations, sites, devices and links (same access rules as the pages)."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from diemcau.core.history import snapshot
+from diemcau.core.models import ChangeVia
+from diemcau.inventory import access
+from diemcau.inventory.choices import LinkMedium, LinkRole, Resolution, Taxonomy
+from diemcau.inventory.models import Device, Link, Organization, Site, Term
+from diemcau.inventory.services import inventory_object_retire, inventory_object_save
+from diemcau.lib.text import fold
+
+router = Router(tags=["inventory"])
+prefix = "/"
+
+
+class OrganizationOut(Schema):
+    id: int
+    code: str
+    name: str
+    kind: str = Field(..., alias="kind.code")
+
+
+class SiteOut(Schema):
+    id: int
+    code: str
+    name: str
+    organization: str = Field(..., alias="organization.code")
+    room: str
+    address: str
+    is_hub: bool
+    seats: int | None
+    meetings_per_month: int | None
+    has_ups: bool | None
+    ups_model: str
+    ups_runtime_min: int | None
+    backup_plan: str
+    retired_at: datetime | None
+
+
+class SiteIn(Schema):
+    organization: str | None = None
+    code: str | None = None
+    name: str | None = None
+    room: str | None = None
+    address: str | None = None
+    is_hub: bool | None = None
+    seats: int | None = None
+    meetings_per_month: int | None = None
+    has_ups: bool | None = None
+    ups_model: str | None = None
+    ups_runtime_min: int | None = None
+    backup_plan: str | None = None
+    notes: str | None = None
+
+
+class DeviceOut(Schema):
+    id: int
+    site: str = Field(..., alias="site.code")
+    group: str = Field(..., alias="group.code")
+    manufacturer: str
+    model: str
+    serial: str
+    firmware: str
+    software: str
+    year: int | None
+    condition: str = Field(..., alias="condition.code")
+    quantity: int
+    protocols: list[str]
+    video_codecs: list[str]
+    audio_codecs: list[str]
+    max_resolution: str
+    retired_at: datetime | None
+
+
+class DeviceIn(Schema):
+    site: str | None = None
+    group: str | None = None
+    manufacturer: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+    software: str | None = None
+    year: int | None = None
+    condition: str | None = None
+    quantity: int | None = None
+    protocols: list[str] | None = None
+    video_codecs: list[str] | None = None
+    audio_codecs: list[str] | None = None
+    max_resolution: Resolution | None = None
+    notes: str | None = None
+
+
+class LinkOut(Schema):
+    id: int
+    site: str = Field(..., alias="site.code")
+    role: LinkRole
+    provider: str | None = Field(None, alias="provider.code")
+    kind: str = Field(..., alias="kind.code")
+    medium: LinkMedium
+    is_wired: bool
+    down_mbps: Decimal | None
+    up_mbps: Decimal | None
+    circuit_id: str
+    retired_at: datetime | None
+
+
+class LinkIn(Schema):
+    role: LinkRole | None = None
+    provider: str | None = None
+    kind: str | None = None
+    medium: LinkMedium | None = None
+    down_mbps: Decimal | None = None
+    up_mbps: Decimal | None = None
+    circuit_id: str | None = None
+    notes: str | None = None
+
+
+class SiteFilters(FilterSchema):
+    q: str | None = None
+    organization: str | None = None
+    include_retired: bool = False
+
+
+class DeviceFilters(FilterSchema):
+    q: str | None = None
+    site: str | None = None
+    group: str | None = None
+    condition: str | None = None
+
+
+def _term(taxonomy: str, code: str, field: str) -> Term:
+    term = Term.objects.filter(taxonomy=taxonomy, code=code).first()
+    if term is None:
+        raise HttpError(422, f"{field}: unknown code {code!r}")
+    return term
+
+
+# Organisations -------------------------------------------------------------------
+
+@router.get("/organizations", response=list[OrganizationOut])
+@paginate(LimitOffsetPagination)
+def list_organizations(request):
+    return access.organizations_for_user(request.user).select_related("kind").order_by("code")
+
+
+@router.get("/organizations/{int:org_id}", response=OrganizationOut)
+def get_organization(request, org_id: int):
+    return access.organization_for_user(request.user, org_id)
+
+
+# Sites --------------------------------------------------------------------------------
+
+@router.get("/sites", response=list[SiteOut])
+@paginate(LimitOffsetPagination)
+def list_sites(request, filters: Query[SiteFilters]):
+    qs = access.sites_for_user(request.user, include_retired=filters.include_retired).select_related("organization")
+    if filters.q:
+        qs = qs.filter(search_text__contains=fold(filters.q))
+    if filters.organization:
+        qs = qs.filter(organization__code=filters.organization)
+    return qs.order_by("code")
+
+
+@router.get("/sites/{int:site_id}", response=SiteOut)
+def get_site(request, site_id: int):
+    return access.site_for_user(request.user, site_id)
+
+
+def _apply(obj, data: dict):
+    for name, value in data.items():
+        setattr(obj, name, value)
+
+
+@router.post("/sites", response={201: SiteOut})
+def create_site(request, payload: SiteIn):
+    data = payload.dict(exclude_unset=True)
+    orgs = access.organizations_where_user_adds_sites(request.user)
+    org = orgs.filter(code=data.pop("organization", None) or "").first()
+    if org is None:
+        raise HttpError(403 if not orgs.exists() else 422, "organization: not one you may add sites to")
+    site = Site(organization=org)
+    _apply(site, data)
+    inventory_object_save(site, user=request.user, via=ChangeVia.API)
+    return Status(201, site)
+
+
+@router.patch("/sites/{int:site_id}", response=SiteOut)
+def update_site(request, site_id: int, payload: SiteIn):
+    site = access.site_for_user(request.user, site_id, change=True)
+    before = snapshot(site)
+    data = payload.dict(exclude_unset=True)
+    if "organization" in data:
+        org = access.organizations_where_user_adds_sites(request.user).filter(code=data.pop("organization")).first()
+        if org is None:
+            raise HttpError(422, "organization: not one you may move sites to")
+        site.organization = org
+    _apply(site, data)
+    inventory_object_save(site, user=request.user, before=before, via=ChangeVia.API)
+    return site
+
+
+@router.delete("/sites/{int:site_id}", response={204: None})
+def retire_site(request, site_id: int):
+    site = access.site_for_user(request.user, site_id, change=True)
+    if not site.is_retired:
+        inventory_object_retire(site, user=request.user, via=ChangeVia.API)
+    return Status(204, None)
+
+
+# Devices -----------------------------------------------------------------------------
+
+@router.get("/devices", response=list[DeviceOut])
+@paginate(LimitOffsetPagination)
+def list_devices(request, filters: Query[DeviceFilters]):
+    qs = access.devices_for_user(request.user).select_related("site", "group", "condition")
+    if filters.q:
+        qs = qs.filter(Q(search_text__contains=fold(filters.q)) | Q(site__search_text__contains=fold(filters.q)))
+    if filters.site:
+        qs = qs.filter(site__code=filters.site)
+    if filters.group:
+        qs = qs.filter(group__code=filters.group)
+    if filters.condition:
+        qs = qs.filter(condition__code=filters.condition)
+    return qs.order_by("site__code", "pk")
+
+
+@router.get("/devices/{int:device_id}", response=DeviceOut)
+def get_device(request, device_id: int):
+    return access.device_for_user(request.user, device_id)
+
+
+def _device_terms(data: dict) -> dict:
+    if "group" in data:
+        data["group"] = _term(Taxonomy.DEVICE_GROUP, data["group"], "group")
+    if "condition" in data:
+        data["condition"] = _term(Taxonomy.DEVICE_CONDITION, data["condition"], "condition")
+    for name in ("manufacturer", "model", "serial", "firmware", "software", "notes", "max_resolution"):
+        if name in data and data[name] is None:
+            data[name] = ""
+    return data
+
+
+@router.post("/devices", response={201: DeviceOut})
+def create_device(request, payload: DeviceIn):
+    data = _device_terms(payload.dict(exclude_unset=True))
+    site = access.sites_for_user(request.user).filter(code=data.pop("site", None) or "").first()
+    if site is None:
+        raise HttpError(404, "site: not found")
+    if not access.can_change_site(request.user, site):
+        raise HttpError(403, "You may not change this site.")
+    device = Device(site=site)
+    device.condition = data.pop("condition", None) or Term.objects.get(taxonomy=Taxonomy.DEVICE_CONDITION, code="unknown")
+    if "group" not in data:
+        raise HttpError(422, "group: required")
+    _apply(device, data)
+    inventory_object_save(device, user=request.user, via=ChangeVia.API)
+    return Status(201, device)
+
+
+@router.patch("/devices/{int:device_id}", response=DeviceOut)
+def update_device(request, device_id: int, payload: DeviceIn):
+    device = access.device_for_user(request.user, device_id, change=True)
+    before = snapshot(device)
+    data = _device_terms(payload.dict(exclude_unset=True))
+    if "site" in data:
+        target = access.sites_for_user(request.user).filter(code=data.pop("site")).first()
+        if target is None or not access.can_change_site(request.user, target):
+            raise HttpError(422, "site: not one you may move devices to")
+        device.site = target
+    _apply(device, data)
+    inventory_object_save(device, user=request.user, before=before, via=ChangeVia.API)
+    return device
+
+
+@router.delete("/devices/{int:device_id}", response={204: None})
+def retire_device(request, device_id: int):
+    device = access.device_for_user(request.user, device_id, change=True)
+    if not device.is_retired:
+        inventory_object_retire(device, user=request.user, via=ChangeVia.API)
+    return Status(204, None)
+
+
+# Links ---------------------------------------------------------------------------------
+
+@router.get("/links", response=list[LinkOut])
+@paginate(LimitOffsetPagination)
+def list_links(request, site: str | None = None, provider: str | None = None):
+    qs = access.links_for_user(request.user).select_related("site", "provider", "kind")
+    if site:
+        qs = qs.filter(site__code=site)
+    if provider:
+        qs = qs.filter(provider__code=provider)
+    return qs.order_by("site__code", "pk")
+
+
+@router.get("/links/{int:link_id}", response=LinkOut)
+def get_link(request, link_id: int):
+    return access.link_for_user(request.user, link_id)
+
+
+def _link_refs(request, data: dict) -> dict:
+    if "kind" in data:
+        data["kind"] = _term(Taxonomy.LINK_KIND, data["kind"], "kind")
+    if "provider" in data:
+        code = data["provider"]
+        data["provider"] = get_object_or_404(Organization, code=code, kind__code="operator") if code else None
+        if request.user.is_operator and data["provider"] != request.user.organization:
+            raise HttpError(403, "provider: an operator records only its own links")
+    for name in ("circuit_id", "notes"):
+        if name in data and data[name] is None:
+            data[name] = ""
+    return data
+
+
+@router.post("/sites/{int:site_id}/links", response={201: LinkOut})
+def create_link(request, site_id: int, payload: LinkIn):
+    site = access.site_for_user(request.user, site_id, include_retired=False)
+    if not access.can_add_link(request.user, site):
+        raise HttpError(403, "You may not add links to this site.")
+    data = _link_refs(request, payload.dict(exclude_unset=True))
+    link = Link(site=site, provider=request.user.organization if request.user.is_operator else None)
+    if "kind" not in data or "medium" not in data:
+        raise HttpError(422, "kind, medium: required")
+    _apply(link, data)
+    inventory_object_save(link, user=request.user, via=ChangeVia.API)
+    return Status(201, link)
+
+
+@router.patch("/links/{int:link_id}", response=LinkOut)
+def update_link(request, link_id: int, payload: LinkIn):
+    link = access.link_for_user(request.user, link_id, change=True)
+    before = snapshot(link)
+    _apply(link, _link_refs(request, payload.dict(exclude_unset=True)))
+    inventory_object_save(link, user=request.user, before=before, via=ChangeVia.API)
+    return link
+
+
+@router.delete("/links/{int:link_id}", response={204: None})
+def retire_link(request, link_id: int):
+    link = access.link_for_user(request.user, link_id, change=True)
+    if not link.is_retired:
+        inventory_object_retire(link, user=request.user, via=ChangeVia.API)
+    return Status(204, None)
