@@ -4,6 +4,8 @@ from django import forms
 
 
 def bootstrap(form: forms.BaseForm) -> forms.BaseForm:
+    # Never touch form.errors here: it would validate the form before the
+    # caller's __init__ has finished narrowing querysets.
     for name, field in form.fields.items():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
@@ -12,8 +14,6 @@ def bootstrap(form: forms.BaseForm) -> forms.BaseForm:
             css = "form-select"
         else:
             css = "form-control"
-        if form.is_bound and name in form.errors:
-            css += " is-invalid"
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
     return form
 

@@ -13,9 +13,12 @@ class InventoryConfig(DiemcauAppConfig):
 
     @property
     def nav(self):
+        from diemcau.accounts.choices import Role
+
         return (
             (_("Organisations"), "inventory:organizations", None),
             (_("Sites"), "inventory:sites", None),
             (_("Devices"), "inventory:devices", None),
             (_("Links"), "inventory:links", None),
+            (_("Reference data"), "inventory:reference", {Role.DOST_ADMIN}),
         )

@@ -1,10 +1,16 @@
 from django.urls import path
 
-from diemcau.inventory import importer_views, views
+from diemcau.inventory import importer_views, reference_views, views
 
 urlpatterns = [
     path("organizations/", views.organization_list, name="organizations"),
+    path("organizations/new/", reference_views.organization_edit, name="organization_add"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization"),
+    path("organizations/<int:pk>/edit/", reference_views.organization_edit, name="organization_edit"),
+    path("reference/", reference_views.reference_index, name="reference"),
+    path("reference/<slug:taxonomy>/", reference_views.taxonomy_detail, name="taxonomy"),
+    path("reference/<slug:taxonomy>/new/", reference_views.term_edit, name="term_add"),
+    path("reference/<slug:taxonomy>/<int:pk>/", reference_views.term_edit, name="term_edit"),
     path("sites/", views.site_list, name="sites"),
     path("sites/new/", views.site_edit, name="site_add"),
     path("sites/<int:pk>/", views.site_detail, name="site"),
