@@ -1,4 +1,6 @@
+from django.templatetags.static import static
 from django.urls import path
+from django.views.generic import RedirectView
 
 from diemcau.core import views
 
@@ -8,4 +10,5 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("notices/", views.notice_list, name="notices"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("diemcau/favicon.svg"), permanent=True)),
 ]

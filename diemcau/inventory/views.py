@@ -2,6 +2,7 @@
 
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,7 +45,8 @@ def _list_page(request, *, qs, filter_form, columns, default_sort, template, fil
     qs, sort = sort_queryset(qs, request, columns, default_sort)
     fmt = wants_export(request)
     if fmt:
-        return export_response(fmt, filename, columns, qs.iterator(chunk_size=2000), sheet_title=filename)
+        rows = qs[: settings.EXPORT_MAX_ROWS].iterator(chunk_size=2000)
+        return export_response(fmt, filename, columns, rows, sheet_title=filename)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
