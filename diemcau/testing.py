@@ -87,6 +87,10 @@ class Province:
 
 
 def make_province() -> Province:
+    # Transactional tests flush the tables that the data migration filled.
+    from diemcau.inventory.reference import load_taxonomies
+
+    load_taxonomies(Term)
     dost = make_org("SKHCN", "Sở Khoa học và Công nghệ", "dost")
     leadership = make_org("VP-UBND", "Văn phòng UBND tỉnh", "leadership")
     department = make_org("SYT", "Sở Y tế", "department")

@@ -351,7 +351,7 @@ class Contact(Retirable):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("site"))
     role = models.CharField(_("role"), max_length=10, choices=ContactRole.choices, default=ContactRole.PRIMARY)
     full_name = models.CharField(_("full name"), max_length=120)
-    position = models.CharField(_("position"), max_length=120, blank=True)
+    position = models.CharField(_("job title"), max_length=120, blank=True)
     phone = models.CharField(_("phone"), max_length=40)
     email = models.EmailField(_("e-mail"), blank=True)
     user = models.ForeignKey(
