@@ -1,0 +1,139 @@
+"""Forms of the incident pages; every rule lives in the services and models."""
+
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from diemcau.core.forms import BootstrapMixin
+from diemcau.incidents.choices import Family, Severity, Status
+from diemcau.incidents.models import CalendarDay, SlaPolicy, SymptomGuide, WebhookEndpoint
+from diemcau.inventory.models import Organization, Term
+from diemcau.lib.text import fold
+
+
+def _terms(taxonomy):
+    return Term.objects.filter(taxonomy=taxonomy, is_active=True).order_by("position", "code")
+
+
+class ReportForm(BootstrapMixin, forms.Form):
+    """Under 30 seconds on a phone: site, symptom chips, a few words, maybe a photo."""
+
+    site = forms.ModelChoiceField(label=_("Site"), queryset=None)
+    symptoms = forms.ModelMultipleChoiceField(label=_("What is wrong?"), queryset=None,
+                                              widget=forms.CheckboxSelectMultiple)
+    description = forms.CharField(label=_("Details"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("Optional: what you see, since when")}))
+    photo = forms.FileField(label=_("Photo"), required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp",
+                                                                   "capture": "environment"}))
+    important_meeting = forms.BooleanField(label=_("An important meeting is running now"), required=False)
+    caller = forms.CharField(label=_("Caller (name, phone)"), required=False, max_length=200)
+
+    def __init__(self, *args, sites, by_phone=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites.select_related("organization").order_by("code")
+        self.fields["symptoms"].queryset = _terms("symptom")
+        if not by_phone:
+            del self.fields["caller"]
+        else:
+            self.fields["caller"].required = True
+
+
+class TriageForm(BootstrapMixin, forms.Form):
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    suspected_cause = forms.ModelChoiceField(label=_("Suspected cause"), queryset=None, required=False)
+    important_meeting = forms.BooleanField(label=_("During an important meeting (24/7)"), required=False)
+    holder = forms.ModelChoiceField(label=_("Responsible organisation"), queryset=None)
+    reason = forms.CharField(label=_("Reason for handing over"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["suspected_cause"].queryset = _terms("cause")
+        self.fields["holder"].queryset = Organization.objects.filter(is_active=True).select_related("kind").order_by(
+            "kind__position", "name")
+
+
+class NoteForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ResolveForm(BootstrapMixin, forms.Form):
+    cause_found = forms.ModelChoiceField(label=_("Cause found"), queryset=None)
+    action_taken = forms.ModelChoiceField(label=_("Action taken"), queryset=None)
+    resolution = forms.CharField(label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cause_found"].queryset = _terms("cause")
+        self.fields["action_taken"].queryset = _terms("action")
+
+
+class IncidentFilter(BootstrapMixin, forms.Form):
+    OPEN, CLOSED = "open", "done"
+    q = forms.CharField(label=_("Search"), required=False)
+    state = forms.ChoiceField(label=_("Status"), required=False, choices=[
+        ("", _("All")), (OPEN, _("Open")), (CLOSED, _("Resolved or closed")), *Status.choices])
+    severity = forms.ChoiceField(label=_("Severity"), required=False, choices=[("", _("All")), *Severity.choices])
+    family = forms.ChoiceField(label=_("Symptom family"), required=False, choices=[("", _("All")), *Family.choices])
+    holder = forms.ModelChoiceField(label=_("Held by"), required=False, queryset=Organization.objects.none())
+    breached = forms.BooleanField(label=_("Target missed"), required=False)
+    repeat = forms.BooleanField(label=_("Repeats"), required=False)
+
+    def __init__(self, *args, holders=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["holder"].queryset = holders if holders is not None else Organization.objects.none()
+
+    def apply(self, qs):
+        data = self.cleaned_data
+        if data.get("q"):
+            text = fold(data["q"])
+            code = data["q"].upper().removeprefix("SC-").lstrip("0")
+            match = Q(site__search_text__contains=text)
+            if code.isdigit():
+                match |= Q(pk=int(code))
+            qs = qs.filter(match)
+        state = data.get("state")
+        if state == self.OPEN:
+            qs = qs.filter(status__in=Status.open_values())
+        elif state == self.CLOSED:
+            qs = qs.filter(status__in=[Status.RESOLVED, Status.CLOSED])
+        elif state:
+            qs = qs.filter(status=state)
+        for name in ("severity", "family", "holder"):
+            if data.get(name):
+                qs = qs.filter(**{name: data[name]})
+        if data.get("breached"):
+            qs = qs.filter(breached=True)
+        if data.get("repeat"):
+            qs = qs.filter(is_repeat=True)
+        return qs
+
+
+class PolicyForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = SlaPolicy
+        fields = ["severity", "operator", "acknowledge_minutes", "respond_minutes", "resolve_minutes",
+                  "around_the_clock", "warn_percent"]
+
+
+class CalendarDayForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = CalendarDay
+        fields = ["date", "kind", "name"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class GuideForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = SymptomGuide
+        fields = ["family", "usual_causes", "first_checks"]
+        widgets = {"usual_causes": forms.Textarea(attrs={"rows": 5}), "first_checks": forms.Textarea(attrs={"rows": 6})}
+
+
+class WebhookForm(BootstrapMixin, forms.ModelForm):
+    url = forms.URLField(label=_("URL"), assume_scheme="https", max_length=200)
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["name", "url", "secret", "organization", "is_active"]

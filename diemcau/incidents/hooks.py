@@ -1,0 +1,35 @@
+"""Where the incidents app meets apps that are still being written.
+
+``current_meeting_for_site`` is the hook the meetings issue fills: it must
+return the meeting in progress at the site (an object with ``__str__`` and
+an ``is_important`` attribute) or ``None``. Until then no meeting is known
+and the reporter or the triager ticks "during an important meeting" by hand.
+
+``request_verdict`` asks the standards engine to reclassify a site after its
+incident history changed, when that engine is installed.
+"""
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def current_meeting_for_site(site):
+    """The meeting in progress at ``site``, or ``None`` (no meetings app yet)."""
+    try:
+        from diemcau.meetings.services import current_meeting_for_site as lookup
+    except ImportError:
+        return None
+    return lookup(site)
+
+
+def request_verdict(site_id: int) -> None:
+    """Tell the standards engine the site's incident history changed (if it listens)."""
+    try:
+        from diemcau.standards.services import request_verdict_recompute
+    except ImportError:
+        return
+    try:
+        request_verdict_recompute(site_id)
+    except Exception:  # the verdict is advisory: an incident must never fail because of it
+        log.exception("Could not request a verdict recompute for site %s", site_id)

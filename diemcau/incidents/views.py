@@ -1,0 +1,196 @@
+"""Pages: the list, reporting on a phone, the incident with its timeline and actions."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from diemcau.core.listing import Column, export_response, paginate, sort_queryset, wants_export
+from diemcau.incidents import access, services
+from diemcau.incidents.choices import Channel, ClockState, EventKind, Status
+from diemcau.incidents.forms import IncidentFilter, NoteForm, ReportForm, ResolveForm, TriageForm
+from diemcau.incidents.models import Clock, IncidentEvent, RepeatFlag, SymptomGuide
+from diemcau.inventory.access import organizations_for_user, site_for_user
+from diemcau.inventory.models import Organization
+
+
+def _local(value):
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+INCIDENT_COLUMNS = [
+    Column("code", _("Incident"), lambda i: i.code, "id"),
+    Column("reported_at", _("Reported"), lambda i: i.reported_at, "reported_at"),
+    Column("site", _("Site"), lambda i: f"{i.site.name} ({i.site.code})", "site__code"),
+    Column("symptoms", _("Symptoms"), lambda i: [s.name for s in i.symptoms.all()]),
+    Column("severity", _("Severity"), lambda i: i.get_severity_display(), "severity"),
+    Column("holder", _("Held by"), lambda i: i.holder.name, "holder__name"),
+    Column("status", _("Status"), lambda i: i.get_status_display(), "status"),
+    Column("next_due_at", _("Next target"), lambda i: i.next_due_at, "next_due_at"),
+    Column("breached", _("Target missed"), lambda i: i.breached, "breached"),
+]
+
+
+@login_required
+def incident_list(request):
+    user = request.user
+    holders = organizations_for_user(user).order_by("name") if user.sees_province else \
+        Organization.objects.filter(pk=user.organization_id)
+    filter_form = IncidentFilter(request.GET or None, holders=holders)
+    qs = access.incidents_for_user(user).select_related("site", "holder").prefetch_related("symptoms")
+    if filter_form.is_valid():
+        qs = filter_form.apply(qs)
+    qs, sort = sort_queryset(qs, request, INCIDENT_COLUMNS, "-reported_at")
+    if sort == "":
+        qs = qs.order_by("-reported_at", "-id")
+    fmt = wants_export(request)
+    if fmt:
+        return export_response(fmt, "su-co", INCIDENT_COLUMNS, qs.iterator(chunk_size=2000), sheet_title="su-co")
+    query = request.GET.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("sort", None)
+    return render(request, "incidents/incident_list.html", {
+        "page": paginate(request, qs), "filter": filter_form, "columns": INCIDENT_COLUMNS, "sort": sort,
+        "query": query.urlencode(), "sort_query": sort_query.urlencode(), "now": timezone.now(),
+        "can_report": access.report_sites_for_user(user).exists(),
+    })
+
+
+@login_required
+def incident_report(request):
+    """The phone form. A ``site_tech`` lands with their site chosen; operators log calls."""
+    user = request.user
+    sites = access.report_sites_for_user(user)
+    if not sites.exists():
+        raise PermissionDenied
+    by_phone = user.is_operator
+    initial = {}
+    if request.GET.get("site"):
+        initial["site"] = site_for_user(user, request.GET["site"]).pk
+    elif sites.count() == 1 or user.is_unit_user:
+        first = sites.order_by("code").first()
+        initial["site"] = first.pk if first else None
+    form = ReportForm(request.POST or None, request.FILES or None, sites=sites, by_phone=by_phone, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.incident_report(
+                site=data["site"], user=user, symptoms=data["symptoms"], description=data["description"],
+                photo=data.get("photo"), important_meeting=data["important_meeting"],
+                channel=Channel.PHONE if by_phone else Channel.WEB, caller=data.get("caller", ""),
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Incident %(code)s was reported to %(holder)s.") % {
+                "code": incident.code, "holder": incident.holder.name})
+            return redirect(incident)
+    guides = SymptomGuide.objects.select_related("symptom")
+    return render(request, "incidents/report.html", {"form": form, "guides": guides, "by_phone": by_phone})
+
+
+@login_required
+def incident_detail(request, pk):
+    user = request.user
+    incident = access.incident_for_user(user, pk)
+    events = list(IncidentEvent.objects.filter(incident=incident).select_related("user", "holder").order_by("at", "pk"))
+    clocks = list(Clock.objects.filter(incident=incident).select_related("holder", "holding").order_by(
+        "holding__period", "target"))
+    symptoms = list(incident.symptoms.all())
+    guides = list(SymptomGuide.objects.filter(symptom__in=symptoms).select_related("symptom"))
+    routed = services.route_holder(incident.site, incident.suspected_cause)
+    can = {
+        "work": access.can_work(user, incident),
+        "triage": access.can_triage(user, incident),
+        "resume": access.can_resume(user, incident),
+        "reopen": access.can_reopen(user, incident),
+        "close": access.can_close(user, incident),
+        "comment": access.can_comment(user, incident),
+    }
+    return render(request, "incidents/incident_detail.html", {
+        "incident": incident, "site": incident.site, "events": events, "clocks": clocks, "symptoms": symptoms,
+        "guides": guides, "can": can, "now": timezone.now(), "ClockState": ClockState, "Status": Status,
+        "EventKind": EventKind,
+        "triage_form": TriageForm(initial={
+            "severity": incident.severity, "suspected_cause": incident.suspected_cause_id,
+            "important_meeting": incident.important_meeting, "holder": incident.holder_id,
+        }, prefix="triage"),
+        "routed": routed if routed.pk != incident.holder_id else None,
+        "resolve_form": ResolveForm(initial={"cause_found": incident.suspected_cause_id}, prefix="resolve"),
+        "note_form": NoteForm(),
+    })
+
+
+ACTIONS = {
+    # action: (permission, form, service call)
+    "acknowledge": ("work", NoteForm, lambda i, u, d: services.incident_acknowledge(i, user=u, note=d["note"])),
+    "respond": ("work", NoteForm, lambda i, u, d: services.incident_respond(i, user=u, note=d["note"])),
+    "pause": ("work", NoteForm, lambda i, u, d: services.incident_pause(i, user=u, note=d["note"])),
+    "resume": ("resume", NoteForm, lambda i, u, d: services.incident_resume(i, user=u, note=d["note"])),
+    "resolve": ("work", ResolveForm, lambda i, u, d: services.incident_resolve(
+        i, user=u, cause_found=d["cause_found"], action_taken=d["action_taken"], resolution=d["resolution"])),
+    "reopen": ("reopen", NoteForm, lambda i, u, d: services.incident_reopen(i, user=u, reason=d["note"])),
+    "close": ("close", NoteForm, lambda i, u, d: services.incident_close(i, user=u, note=d["note"])),
+    "comment": ("comment", NoteForm, lambda i, u, d: services.incident_comment(i, user=u, note=d["note"])),
+    "triage": ("triage", TriageForm, lambda i, u, d: services.incident_triage(
+        i, user=u, severity=d["severity"], suspected_cause=d["suspected_cause"],
+        important_meeting=d["important_meeting"], holder=d["holder"], reason=d["reason"])),
+}
+PERMISSIONS = {
+    "work": access.can_work, "resume": access.can_resume, "reopen": access.can_reopen,
+    "close": access.can_close, "comment": access.can_comment, "triage": access.can_triage,
+}
+
+
+@login_required
+@require_POST
+def incident_action(request, pk, action):
+    if action not in ACTIONS:
+        raise PermissionDenied
+    incident = access.incident_for_user(request.user, pk)
+    permission, form_class, call = ACTIONS[action]
+    access.check(PERMISSIONS[permission](request.user, incident))
+    prefix = {"resolve": "resolve", "triage": "triage"}.get(action)
+    form = form_class(request.POST, prefix=prefix)
+    if form.is_valid():
+        try:
+            call(incident, request.user, form.cleaned_data)
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+    return redirect(incident)
+
+
+@login_required
+def repeat_list(request):
+    """R10: sites where the same trouble keeps coming back, with the head who answers for it."""
+    from diemcau.inventory.access import sites_for_user
+
+    flags = RepeatFlag.objects.filter(cleared_at__isnull=True, site__in=sites_for_user(request.user)).select_related(
+        "site", "site__organization").order_by("-last_incident_at")
+    flags = list(flags)
+    heads = _heads_by_org({f.site.organization_id for f in flags})
+    for flag in flags:
+        flag.heads = heads.get(flag.site.organization_id, [])
+    return render(request, "incidents/repeat_list.html", {"flags": flags})
+
+
+def _heads_by_org(org_ids):
+    from diemcau.accounts.choices import Role
+    from diemcau.accounts.models import User
+
+    heads = {}
+    for user in User.objects.filter(organization_id__in=org_ids, role=Role.UNIT_HEAD, is_active=True).order_by(
+            "last_name", "first_name"):
+        heads.setdefault(user.organization_id, []).append(user)
+    return heads
