@@ -27,6 +27,8 @@ class Column:
     header: str
     value: Callable
     sort: str | None = None
+    # Optional columns are hidden on phones; the export always has them.
+    optional: bool = False
 
 
 def sort_queryset(qs, request, columns: list[Column], default: str):
