@@ -1,0 +1,38 @@
+"""Background jobs of the standards app (run by the worker through huey)."""
+
+import logging
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
+
+log = logging.getLogger(__name__)
+
+
+# A locked run (another is busy) is retried rather than lost.
+@db_task(retries=5, retry_delay=10)
+@lock_task("standards-recompute")
+def recompute_verdicts(site_ids=None):
+    """Recompute compliance, compatibility and verdicts of some sites (all when None)."""
+    from diemcau.standards.services import recompute_sites
+
+    report = recompute_sites(site_ids)
+    log.info("standards: recomputed %s sites against %s, %s verdicts changed",
+             report.sites, report.standard, report.changed_verdicts)
+    return report.changed_verdicts
+
+
+@db_periodic_task(crontab(minute="*/5"))
+@lock_task("standards-recompute-stale")
+def recompute_stale_verdicts():
+    """Every five minutes: sites whose inventory changed since their verdict was last checked.
+
+    The inventory sends no signals (by design); its ``updated_at`` and change
+    records tell what changed. The lock keeps two workers from doing it twice,
+    and a second run finds nothing stale.
+    """
+    from diemcau.standards.services import recompute_sites, stale_site_ids
+
+    stale = stale_site_ids()
+    if stale:
+        recompute_sites(stale)
+    return len(stale)

@@ -1,0 +1,376 @@
+"""Pages of the standards app: province compliance, the standard's versions, platforms, profiles, a site's settings."""
+
+import yaml
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from diemcau.core.listing import Column, export_response, paginate, wants_export
+from diemcau.standards import access, services
+from diemcau.standards.choices import StandardStatus, Status, Verdict
+from diemcau.standards.forms import (
+    ImportStandardForm,
+    MatrixFilter,
+    NewDraftForm,
+    PlatformForm,
+    ProfileForm,
+    RequirementForm,
+    SiteSettingsForm,
+    StandardForm,
+)
+from diemcau.standards.models import (
+    ConfigProfile,
+    Platform,
+    Requirement,
+    SiteCompliance,
+    SiteSettings,
+    SiteVerdict,
+    Standard,
+)
+from diemcau.standards.panels import site_context
+from diemcau.standards.reasons import render as render_reason
+from diemcau.standards.results import compliance_rows, requirement_shares, verdict_counts
+
+
+def _errors(request, exc: ValidationError):
+    for message in exc.messages:
+        messages.error(request, message)
+
+
+# Province views ------------------------------------------------------------------------
+
+@login_required
+def overview(request):
+    sites = access.sites_for_user(request.user)
+    standard = Standard.objects.current()
+    return render(request, "standards/overview.html", {
+        "standard": standard,
+        "counts": verdict_counts(sites),
+        "shares": requirement_shares(standard, sites),
+        "can_edit": access.can_edit_standards(request.user),
+    })
+
+
+def _matrix_columns(requirements) -> list[Column]:
+    columns = [
+        Column("code", _("Site code"), lambda r: r["site"].code),
+        Column("site", _("Site"), lambda r: r["site"].name),
+        Column("organization", _("Organisation"), lambda r: r["site"].organization.name),
+        Column("verdict", _("Verdict"), lambda r: Verdict(r["verdict"]).label if r["verdict"] else ""),
+    ]
+    for req in requirements:
+        columns.append(Column(req.code, req.code, lambda r, code=req.code: r["cells"][code]["label"]))
+    columns.append(Column("reasons", _("Reasons"), lambda r: "; ".join(
+        f"{c}: {r['cells'][c]['reason']}" for c in r["codes"] if r["cells"][c]["status"] != Status.PASS)))
+    return columns
+
+
+@login_required
+def matrix(request):
+    """Sites × requirements of the standard in force, filterable, exportable."""
+    standard = Standard.objects.current()
+    filter_form = MatrixFilter(request.GET or None)
+    sites = access.sites_for_user(request.user).select_related("organization").order_by("organization__name", "code")
+    requirements = list(standard.requirements.all()) if standard else []
+    if filter_form.is_valid():
+        data = filter_form.cleaned_data
+        if data.get("organization"):
+            sites = sites.filter(organization=data["organization"])
+        if data.get("category"):
+            requirements = [r for r in requirements if r.category == data["category"]]
+        if data.get("verdict"):
+            sites = sites.filter(verdicts__is_current=True, verdicts__verdict=data["verdict"])
+    fmt = wants_export(request)
+    page = None if fmt else paginate(request, sites)
+    chosen = list(sites) if fmt else list(page.object_list)
+    ids = [s.pk for s in chosen]
+    results = dict(SiteCompliance.objects.filter(standard=standard, site_id__in=ids).values_list("site_id", "results")) if standard else {}
+    verdicts = dict(SiteVerdict.objects.filter(is_current=True, site_id__in=ids).values_list("site_id", "verdict"))
+    codes = [r.code for r in requirements]
+    rows = []
+    for site in chosen:
+        site_results = results.get(site.pk, {})
+        cells = {}
+        for code in codes:
+            outcome = site_results.get(code)
+            status = outcome["status"] if outcome else Status.UNKNOWN
+            cells[code] = {"status": status, "label": Status(status).label,
+                           "reason": render_reason(outcome["reason"]) if outcome else _("not judged yet")}
+        rows.append({"site": site, "verdict": verdicts.get(site.pk), "cells": cells, "codes": codes,
+                     "cell_list": [cells[c] for c in codes]})
+    if fmt:
+        return export_response(fmt, "tuan-thu-tieu-chuan", _matrix_columns(requirements), rows, sheet_title=_("Compliance"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "standards/matrix.html", {
+        "standard": standard, "requirements": requirements, "rows": rows, "page": page,
+        "filter": filter_form, "query": query.urlencode(),
+    })
+
+
+# Standards and their versions ------------------------------------------------------------
+
+@login_required
+def standard_list(request):
+    return render(request, "standards/standard_list.html", {
+        "standards": access.standards_for_user(request.user).select_related("published_by"),
+        "can_edit": access.can_edit_standards(request.user),
+        "draft_form": NewDraftForm(),
+    })
+
+
+@login_required
+def standard_detail(request, pk):
+    standard = access.standard_for_user(request.user, pk)
+    sites = access.sites_for_user(request.user)
+    return render(request, "standards/standard_detail.html", {
+        "standard": standard,
+        "requirements": standard.requirements.all(),
+        "shares": requirement_shares(standard, sites) if not standard.is_draft else [],
+        "can_edit": access.can_edit_standards(request.user) and standard.is_draft,
+        "is_editor": access.can_edit_standards(request.user),
+    })
+
+
+@login_required
+def standard_export(request, pk):
+    standard = access.standard_for_user(request.user, pk)
+    data = {
+        "name": standard.name, "version": standard.version,
+        "requirements": [
+            {k: v for k, v in {"code": r.code, "category": r.category, "vi": r.text, "rule": r.rule,
+                               "severity": r.severity if r.severity != "fail" else None,
+                               "source": r.source or None}.items() if v is not None}
+            for r in standard.requirements.all()
+        ],
+    }
+    response = HttpResponse(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), content_type="application/x-yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="tieu-chuan-{standard.version}.yaml"'
+    return response
+
+
+@login_required
+@require_POST
+def standard_new_draft(request):
+    access.require_editor(request.user)
+    form = NewDraftForm(request.POST)
+    based_on = None
+    if request.POST.get("based_on"):
+        based_on = access.standard_for_user(request.user, request.POST["based_on"])
+    if form.is_valid():
+        try:
+            draft = services.standard_new_draft(user=request.user, based_on=based_on, version=form.cleaned_data["version"])
+        except ValidationError as exc:
+            _errors(request, exc)
+            return redirect("standards:standards")
+        messages.success(request, _("Draft %(version)s created. Change it, then publish it.") % {"version": draft.version})
+        return redirect(draft)
+    for error in form.errors.get("version", []):
+        messages.error(request, error)
+    return redirect("standards:standards")
+
+
+@login_required
+def standard_import(request):
+    access.require_editor(request.user)
+    form = ImportStandardForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            text = form.cleaned_data["file"].read().decode("utf-8")
+            draft = services.standard_import(text, user=request.user)
+        except UnicodeDecodeError:
+            form.add_error("file", _("The file must be UTF-8 text."))
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("file", message)
+        else:
+            messages.success(request, _("Imported as draft %(version)s.") % {"version": draft.version})
+            return redirect(draft)
+    return render(request, "standards/form.html", {
+        "form": form, "title": _("Import a standard"), "multipart": True, "cancel_url": reverse("standards:standards"),
+    })
+
+
+@login_required
+def standard_edit(request, pk):
+    standard = access.standard_for_user(request.user, pk, change=True)
+    if not standard.is_draft:
+        messages.error(request, _("Only a draft can be changed; start a new draft to change the standard."))
+        return redirect(standard)
+    form = StandardForm(request.POST or None, instance=standard)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        return redirect(standard)
+    return render(request, "standards/form.html", {"form": form, "title": _("Edit draft"), "cancel_url": standard.get_absolute_url()})
+
+
+@login_required
+@require_POST
+def standard_publish(request, pk):
+    standard = access.standard_for_user(request.user, pk, change=True)
+    try:
+        services.standard_publish(standard, user=request.user)
+    except ValidationError as exc:
+        _errors(request, exc)
+        return redirect(standard)
+    messages.success(request, _("Version %(version)s is now in force; every site is being judged against it.") % {"version": standard.version})
+    return redirect(standard)
+
+
+@login_required
+def requirement_edit(request, pk=None, standard_pk=None):
+    if pk:
+        requirement = access.requirement_for_user(request.user, pk, change=True)
+        standard = requirement.standard
+    else:
+        standard = access.standard_for_user(request.user, standard_pk, change=True)
+        requirement = Requirement(standard=standard, position=standard.requirements.count() + 1)
+    if not standard.is_draft:
+        messages.error(request, _("Only a draft can be changed; start a new draft to change the standard."))
+        return redirect(standard)
+    form = RequirementForm(request.POST or None, instance=requirement)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.requirement_save(form.save(commit=False))
+        except ValidationError as exc:
+            form._update_errors(exc)
+        else:
+            messages.success(request, _("Requirement %(code)s saved.") % {"code": requirement.code})
+            return redirect(standard)
+    return render(request, "standards/form.html", {
+        "form": form, "title": _("Edit requirement") if pk else _("New requirement"), "object": requirement if pk else None,
+        "cancel_url": standard.get_absolute_url(), "standard": standard,
+    })
+
+
+@login_required
+@require_POST
+def requirement_delete(request, pk):
+    requirement = access.requirement_for_user(request.user, pk, change=True)
+    try:
+        services.requirement_delete(requirement)
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(request, _("Requirement %(code)s removed from the draft.") % {"code": requirement.code})
+    return redirect(requirement.standard)
+
+
+# Platforms and profiles ---------------------------------------------------------------------
+
+@login_required
+def platform_list(request):
+    return render(request, "standards/platform_list.html", {
+        "platforms": Platform.objects.all(), "can_edit": access.can_edit_standards(request.user),
+    })
+
+
+@login_required
+def platform_edit(request, pk=None):
+    if pk:
+        platform = access.platform_for_user(request.user, pk, change=True)
+    else:
+        access.require_editor(request.user)
+        platform = Platform()
+    form = PlatformForm(request.POST or None, instance=platform)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.platform_save(form.save(commit=False))
+        except ValidationError as exc:
+            form._update_errors(exc)
+        else:
+            messages.success(request, _("Platform saved; compatibility is being checked again."))
+            return redirect("standards:platforms")
+    return render(request, "standards/form.html", {
+        "form": form, "title": _("Edit platform") if pk else _("New platform"), "cancel_url": reverse("standards:platforms"),
+    })
+
+
+@login_required
+def profile_list(request):
+    from diemcau.standards.drift import SETTING_FIELDS
+    from diemcau.standards.results import shown
+
+    profiles = list(ConfigProfile.objects.all())
+    for profile in profiles:
+        profile.rows = [(f.label, shown(profile.settings.get(f.key)), f.unit) for f in SETTING_FIELDS if f.key in profile.settings]
+    return render(request, "standards/profile_list.html", {
+        "profiles": profiles, "can_edit": access.can_edit_standards(request.user),
+    })
+
+
+@login_required
+def profile_edit(request, pk=None):
+    if pk:
+        profile = access.profile_for_user(request.user, pk, change=True)
+    else:
+        access.require_editor(request.user)
+        profile = ConfigProfile()
+    form = ProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        profile = form.save(commit=False)
+        profile.settings = form.settings_values()
+        try:
+            services.profile_save(profile)
+        except ValidationError as exc:
+            form._update_errors(exc)
+        else:
+            messages.success(request, _("Profile saved."))
+            return redirect("standards:profiles")
+    return render(request, "standards/form.html", {
+        "form": form, "title": _("Edit profile") if pk else _("New profile"), "cancel_url": reverse("standards:profiles"),
+    })
+
+
+# One site ----------------------------------------------------------------------------------
+
+@login_required
+def site_settings(request, pk):
+    site = access.site_for_user(request.user, pk, record_settings=True)
+    record = SiteSettings.objects.filter(site=site).first()
+    form = SiteSettingsForm(
+        request.POST or None, values=record.values if record else {},
+        initial={"profile": record.profile_id if record else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.site_settings_save(site, values=form.settings_values(), profile=form.cleaned_data["profile"], user=request.user)
+        except ValidationError as exc:
+            form._update_errors(exc)
+        else:
+            messages.success(request, _("The site's settings were recorded."))
+            return redirect(site.get_absolute_url() + "#drift")
+    return render(request, "standards/form.html", {
+        "form": form, "title": _("Actual settings"), "object": site, "site": site,
+        "cancel_url": site.get_absolute_url() + "#drift",
+    })
+
+
+@login_required
+@require_POST
+def site_recompute(request, pk):
+    site = access.site_for_user(request.user, pk, record_settings=True)
+    services.recompute_sites([site.pk])
+    messages.success(request, _("The site was judged again."))
+    return redirect(site.get_absolute_url() + "#verdict")
+
+
+@login_required
+def site_results(request, pk):
+    """A site's compliance against any published version, and its verdict history."""
+    site = access.site_for_user(request.user, pk)
+    versions = list(access.standards_for_user(request.user).exclude(status=StandardStatus.DRAFT))
+    chosen = next((s for s in versions if str(s.pk) == request.GET.get("standard")), None) or Standard.objects.current()
+    compliance = SiteCompliance.objects.filter(site=site, standard=chosen).first() if chosen else None
+    context = site_context(request, site)
+    context.update({
+        "chosen": chosen, "versions": versions, "chosen_compliance": compliance,
+        "chosen_rows": compliance_rows(chosen, compliance) if chosen else [],
+        "history": SiteVerdict.objects.filter(site=site).select_related("standard")[:30],
+    })
+    return render(request, "standards/site_results.html", context)
