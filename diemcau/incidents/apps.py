@@ -8,4 +8,17 @@ class IncidentsConfig(DiemcauAppConfig):
     name = "diemcau.incidents"
     label = "incidents"
     verbose_name = _("Incidents")
-    url_prefix = 'incidents'
+    url_prefix = "incidents"
+    nav_order = 30
+    site_panel = "diemcau.incidents.panels.site_panel"
+    overview_panel = "diemcau.incidents.panels.overview_panel"
+    stability_inputs = "diemcau.incidents.stability.stability_inputs"
+
+    @property
+    def nav(self):
+        return (
+            (_("Incidents"), "incidents:list", None),
+            (_("SLA report"), "incidents:sla_report", None),
+            (_("Knowledge base"), "incidents:guides", None),
+            (_("SLA rules"), "incidents:settings", {"dost_admin", "dost_staff"}),
+        )

@@ -1,0 +1,209 @@
+"""JSON API for incidents: monitoring and other systems report, holders work them.
+
+Mounted at ``/api/v1/incidents/``. The same access helpers as the pages: an
+incident the caller may not see answers 404; a step they may not take, 403;
+a step that makes no sense for the incident's state, 422.
+"""
+
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from diemcau.incidents import access, services
+from diemcau.incidents.choices import Channel, Severity
+from diemcau.inventory.models import Organization, Term
+
+router = Router(tags=["incidents"])
+
+
+class IncidentOut(Schema):
+    id: int
+    code: str
+    site: str = Field(..., alias="site.code")
+    site_name: str = Field(..., alias="site.name")
+    reported_at: datetime
+    channel: str
+    symptoms: list[str]
+    family: str
+    description: str
+    severity: str
+    important_meeting: bool
+    suspected_cause: str | None
+    holder: str = Field(..., alias="holder.code")
+    status: str
+    acknowledged_at: datetime | None
+    responded_at: datetime | None
+    resolved_at: datetime | None
+    next_due_at: datetime | None
+    breached: bool
+    is_repeat: bool
+    cause_found: str | None
+    action_taken: str | None
+    resolution: str
+
+    @staticmethod
+    def resolve_symptoms(obj):
+        return [t.code for t in obj.symptoms.all()]
+
+    @staticmethod
+    def resolve_suspected_cause(obj):
+        return obj.suspected_cause.code if obj.suspected_cause_id else None
+
+    @staticmethod
+    def resolve_cause_found(obj):
+        return obj.cause_found.code if obj.cause_found_id else None
+
+    @staticmethod
+    def resolve_action_taken(obj):
+        return obj.action_taken.code if obj.action_taken_id else None
+
+
+class EventOut(Schema):
+    kind: str
+    at: datetime
+    user: str | None
+    holder: str | None
+    note: str
+    data: dict
+
+    @staticmethod
+    def resolve_user(obj):
+        return obj.user.username if obj.user_id else None
+
+    @staticmethod
+    def resolve_holder(obj):
+        return obj.holder.code if obj.holder_id else None
+
+
+class IncidentIn(Schema):
+    site: str = Field(..., description="Site code, e.g. X-14-01")
+    symptoms: list[str] = Field(..., description="Symptom codes of the taxonomy, e.g. audio_loss")
+    description: str = ""
+    severity: Severity = Severity.NORMAL
+    suspected_cause: str | None = Field(None, description="Cause code; network routes to the link's operator")
+    important_meeting: bool = False
+    channel: Channel = Channel.API
+    caller: str = ""
+
+
+class StepIn(Schema):
+    note: str = ""
+    cause_found: str | None = None
+    action_taken: str | None = None
+    resolution: str = ""
+    holder: str | None = Field(None, description="Organisation code, for reassign and triage")
+    reason: str = ""
+    severity: Severity | None = None
+    suspected_cause: str | None = None
+    important_meeting: bool | None = None
+
+
+class IncidentFilters(FilterSchema):
+    status: str | None = None
+    site: str | None = None
+    holder: str | None = None
+    open: bool | None = None
+
+
+def _term(taxonomy, code, field):
+    if not code:
+        return None
+    found = Term.objects.filter(taxonomy=taxonomy, code=code).first()
+    if found is None:
+        raise HttpError(422, f"{field}: unknown code {code!r}")
+    return found
+
+
+def _detail_qs(user):
+    return access.incidents_for_user(user).select_related(
+        "site", "holder", "suspected_cause", "cause_found", "action_taken").prefetch_related("symptoms")
+
+
+@router.get("", response=list[IncidentOut])
+@paginate(LimitOffsetPagination)
+def list_incidents(request, filters: Query[IncidentFilters]):
+    qs = _detail_qs(request.user)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.open is not None:
+        from diemcau.incidents.choices import Status
+
+        qs = qs.filter(status__in=Status.open_values()) if filters.open else qs.exclude(
+            status__in=Status.open_values())
+    if filters.site:
+        qs = qs.filter(site__code=filters.site)
+    if filters.holder:
+        qs = qs.filter(holder__code=filters.holder)
+    return qs.order_by("-reported_at", "-id")
+
+
+@router.get("/{int:incident_id}", response=IncidentOut)
+def get_incident(request, incident_id: int):
+    access.incident_for_user(request.user, incident_id)
+    return _detail_qs(request.user).get(pk=incident_id)
+
+
+@router.get("/{int:incident_id}/events", response=list[EventOut])
+def list_events(request, incident_id: int):
+    incident = access.incident_for_user(request.user, incident_id)
+    return list(incident.events.select_related("user", "holder").order_by("at", "pk"))
+
+
+@router.post("", response={201: IncidentOut})
+def report_incident(request, payload: IncidentIn):
+    site = access.report_sites_for_user(request.user).filter(code=payload.site).first()
+    if site is None:
+        raise HttpError(404, "site: not found or not one you may report for")
+    symptoms = [_term("symptom", code, "symptoms") for code in payload.symptoms]
+    incident = services.incident_report(
+        site=site, user=request.user, symptoms=symptoms, description=payload.description,
+        severity=payload.severity, suspected_cause=_term("cause", payload.suspected_cause, "suspected_cause"),
+        important_meeting=payload.important_meeting, channel=payload.channel, caller=payload.caller,
+    )
+    return Status(201, _detail_qs(request.user).get(pk=incident.pk))
+
+
+def _holder(user, code):
+    if not code:
+        return None
+    org = Organization.objects.filter(code=code, is_active=True).first()
+    if org is None:
+        raise HttpError(422, f"holder: unknown organisation {code!r}")
+    return org
+
+
+STEPS = {
+    "acknowledge": (access.can_work, lambda i, u, p: services.incident_acknowledge(i, user=u, note=p.note)),
+    "respond": (access.can_work, lambda i, u, p: services.incident_respond(i, user=u, note=p.note)),
+    "pause": (access.can_work, lambda i, u, p: services.incident_pause(i, user=u, note=p.note)),
+    "resume": (access.can_resume, lambda i, u, p: services.incident_resume(i, user=u, note=p.note)),
+    "resolve": (access.can_work, lambda i, u, p: services.incident_resolve(
+        i, user=u, cause_found=_term("cause", p.cause_found, "cause_found"),
+        action_taken=_term("action", p.action_taken, "action_taken"), resolution=p.resolution or p.note)),
+    "reassign": (access.can_triage, lambda i, u, p: services.incident_reassign(
+        i, user=u, holder=_holder(u, p.holder) or i.holder, reason=p.reason)),
+    "triage": (access.can_triage, lambda i, u, p: services.incident_triage(
+        i, user=u, severity=p.severity or i.severity,
+        suspected_cause=_term("cause", p.suspected_cause, "suspected_cause") if p.suspected_cause else i.suspected_cause,
+        important_meeting=i.important_meeting if p.important_meeting is None else p.important_meeting,
+        holder=_holder(u, p.holder), reason=p.reason)),
+    "reopen": (access.can_reopen, lambda i, u, p: services.incident_reopen(i, user=u, reason=p.reason or p.note)),
+    "close": (access.can_close, lambda i, u, p: services.incident_close(i, user=u, note=p.note)),
+    "comment": (access.can_comment, lambda i, u, p: services.incident_comment(i, user=u, note=p.note)),
+}
+
+
+@router.post("/{int:incident_id}/{step}", response=IncidentOut)
+def take_step(request, incident_id: int, step: str, payload: StepIn):
+    """One step of the timeline: acknowledge, respond, pause, resume, resolve, reassign, triage, reopen, close, comment."""
+    if step not in STEPS:
+        raise HttpError(404, f"unknown step {step!r}")
+    incident = access.incident_for_user(request.user, incident_id)
+    allowed, call = STEPS[step]
+    if not allowed(request.user, incident):
+        raise PermissionDenied
+    call(incident, request.user, payload)
+    return _detail_qs(request.user).get(pk=incident.pk)
