@@ -65,3 +65,9 @@ def test_estimate_adds_jitter_buffer_and_frame_to_the_delay():
 def test_late_packets_count_as_loss():
     spread = [0.0] * 90 + [100.0] * 10
     assert emodel.late_share(spread, jitter_ms=5, received=100, sent=100) == 10.0
+    assert emodel.late_share(spread, jitter_ms=60, received=100, sent=100) == 0.0
+
+
+def test_the_playout_buffer_is_never_shorter_than_a_frame():
+    assert emodel.buffer_ms(1.0) == 20.0
+    assert emodel.buffer_ms(15.0) == 30.0

@@ -36,7 +36,8 @@ dns_names = localhost
 
 def test_a_round_measures_checks_and_uploads(tmp_path, receiver, reflector, clock):
     agent = make_agent(tmp_path, receiver, reflector, clock)
-    agent.round()
+    agent.round(wait_checks=True)
+    agent.uploader.flush()
     kinds = sorted(r["kind"] for r in receiver.received)
     assert kinds == ["dns", "https", "probe", "tcp_connect"]
     probe = [r for r in receiver.received if r["kind"] == "probe"][0]["fields"]
@@ -49,6 +50,7 @@ def test_a_round_measures_checks_and_uploads(tmp_path, receiver, reflector, cloc
     # Next round within the interval: the train only.
     clock.advance(10)
     agent.round()
+    agent.uploader.flush()
     assert sorted(r["kind"] for r in receiver.received).count("tcp_connect") == 1
 
 
@@ -57,6 +59,7 @@ def test_meeting_window_switches_to_the_short_interval(tmp_path, receiver, refle
     assert agent.interval() == 30
     receiver.extra = {"meeting_window": {"start": utc_now_iso(clock.t), "end": utc_now_iso(clock.t + 3600)}}
     agent.round()
+    agent.uploader.flush()
     assert agent.interval() == 5
     clock.advance(4000)
     assert agent.interval() == 30
@@ -70,9 +73,11 @@ def test_throughput_on_demand_is_capped_locally(tmp_path, receiver, reflector, c
     agent.cfg.reflector = ("127.0.0.1", sink.server_address[1])
     agent.cfg.count = 2
     receiver.extra = {"throughput": {"seconds": 30, "max_kbps": 100000}}
-    agent.round()       # the answer asks for a test
+    agent.round()
+    agent.uploader.flush()  # the answer asks for a test
     receiver.extra = {}
-    agent.round()       # which runs now
+    agent.round()           # which runs now
+    agent.uploader.flush()
     sink.shutdown()
     result = [r for r in receiver.received if r["kind"] == "throughput"][0]["fields"]
     assert result["ok"] and result["seconds"] == 1.0 and result["requested_kbps"] == 2000

@@ -36,7 +36,12 @@ class Buffer:
         self.max_rows = max_rows
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        self.db = sqlite3.connect(path, isolation_level=None)
+        # Two connections share the file: the measuring loop writes, the
+        # upload thread reads and deletes. WAL lets them do so without
+        # blocking each other; each connection stays on its own thread.
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
+        if path != ":memory:":
+            self.db.execute("PRAGMA journal_mode=WAL")
         self.db.executescript(SCHEMA)
         # Losses we could not even write down (disk full) are held here
         # until a write succeeds.

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 
 
-def tcp_connect(host, port, timeout=5.0):
+def tcp_connect(host, port, timeout=3.0):
     """Time to complete a TCP handshake with ``host:port``.
 
     Returns ``{"host", "port", "ok", "connect_ms", "error"}``. The address is
@@ -51,7 +51,7 @@ def dns_resolve(name):
     return {"name": name, "ok": True, "resolve_ms": round(elapsed, 3), "addresses": addresses, "error": None}
 
 
-def https_reachable(url, ca_file=None, timeout=10.0):
+def https_reachable(url, ca_file=None, timeout=5.0):
     """GET ``url`` and report status and time to the response headers.
 
     Any HTTP status counts as reachable: the question is whether TLS and the

@@ -134,9 +134,10 @@ def r_factor_wideband(ta=0.0, ppl=0.0, ie_wb=0.0, bpl=None, burst_r=1.0):
 def estimate(codec, one_way_ms, loss_pct, jitter_ms=0.0, late_pct=0.0):
     """R and MOS for ``codec`` on a measured path, or why they are undefined.
 
-    The mouth-to-ear delay adds a playout buffer of 2·jitter and one codec
-    frame to the network's one-way delay; packets too late for that buffer
-    count as lost (``late_pct``), as QOS.md describes.
+    The mouth-to-ear delay adds a playout buffer of 2·jitter (never less
+    than one frame, as real buffers are) and one codec frame to the
+    network's one-way delay; packets too late for that buffer count as lost
+    (``late_pct``), as QOS.md describes.
     """
     spec = CODECS.get(codec)
     if codec not in CODECS:
@@ -144,7 +145,7 @@ def estimate(codec, one_way_ms, loss_pct, jitter_ms=0.0, late_pct=0.0):
     if spec is None:
         return {"codec": codec, "r": None, "mos": None,
                 "note": "ITU-T không công bố Ie/Bpl cho %s: không xác định" % codec}
-    ta = one_way_ms + 2.0 * jitter_ms + spec["frame_ms"]
+    ta = one_way_ms + buffer_ms(jitter_ms) + spec["frame_ms"]
     ppl = max(0.0, loss_pct) + max(0.0, late_pct)
     result = {"codec": codec, "ta_ms": round(ta, 1), "ppl_pct": round(ppl, 3)}
     if spec["wideband"]:
@@ -160,6 +161,11 @@ def estimate(codec, one_way_ms, loss_pct, jitter_ms=0.0, late_pct=0.0):
     return result
 
 
+def buffer_ms(jitter_ms, frame_ms=20.0):
+    """Playout-buffer depth for a measured jitter: 2·J, at least one frame."""
+    return max(2.0 * jitter_ms, frame_ms)
+
+
 def late_share(spread_ms, jitter_ms, received, sent):
     """Percent of sent packets that arrive too late for a 2·jitter buffer."""
     if not spread_ms or not sent:
@@ -167,6 +173,6 @@ def late_share(spread_ms, jitter_ms, received, sent):
     # The buffer's start is set by typical packets, so measure lateness
     # from the median delay, not the fastest one.
     median = spread_ms[len(spread_ms) // 2]
-    limit = median + max(2.0 * jitter_ms, 1.0)
+    limit = median + buffer_ms(jitter_ms)
     late = sum(1 for x in spread_ms if x > limit)
     return 100.0 * late / sent

@@ -1,13 +1,15 @@
 """The measuring loop behind ``diemcau-agent run``.
 
 Each round: one packet train (every interval), the reachability checks (at
-most once per normal interval, also during meetings), a throughput test if
-the server asked for one, then an upload attempt. The buffer is written
-before any upload, so a crash or a power cut loses at most the round in
-progress.
+most once per normal interval, also during meetings) and a throughput test
+if the server asked for one; results go straight into the buffer. Uploads
+run on their own thread: a server that times out must not delay the next
+measurement, least of all during an outage, which is when the measurements
+matter most.
 """
 
 import logging
+import queue
 import threading
 import time
 
@@ -25,9 +27,12 @@ class Agent:
         self.cfg = cfg
         self.clock = clock
         self.buffer = Buffer(cfg.buffer_path, cfg.max_rows)
-        self.uploader = Uploader(self.buffer, cfg.server, cfg.token, cfg.ca_file, clock=clock)
+        self.upload_buffer = Buffer(cfg.buffer_path, cfg.max_rows)
+        self.uploader = Uploader(self.upload_buffer, cfg.server, cfg.token, cfg.ca_file, clock=clock)
         self.next_reachability = 0.0
         self.stop_event = threading.Event()
+        self._reach_results = queue.Queue()
+        self._reach_thread = None
 
     def interval(self):
         """Seconds to the next round: short in a meeting window, else the
@@ -36,21 +41,42 @@ class Agent:
             return self.cfg.meeting_interval_s
         return self.uploader.interval_s or self.cfg.interval_s
 
-    def round(self):
-        """Measure once, store, and try to upload."""
+    def round(self, wait_checks=False):
+        """Measure once and store; checks finished meanwhile are stored too."""
+        now = self.clock()
+        if now >= self.next_reachability and not (self._reach_thread and self._reach_thread.is_alive()):
+            # TCP, DNS and HTTPS checks wait out their timeouts when the link
+            # is down; on their own thread they cannot hold up the train.
+            self._reach_thread = threading.Thread(target=self._reachability, name="reachability", daemon=True)
+            self._reach_thread.start()
+            self.next_reachability = now + self.cfg.interval_s
         rec = measure.probe_record(self.cfg)
         self.buffer.add(rec)
-        now = self.clock()
-        if now >= self.next_reachability:
-            for item in measure.reachability_records(self.cfg):
-                self.buffer.add(item)
-            self.next_reachability = now + self.cfg.interval_s
+        if wait_checks and self._reach_thread is not None:
+            self._reach_thread.join()
+        self._store_checks()
         request = self.uploader.throughput_request
         if request:
             self.uploader.throughput_request = None
             self.buffer.add(self.throughput_record(request))
-        self.uploader.flush()
         return rec
+
+    def _store_checks(self):
+        while not self._reach_results.empty():
+            self.buffer.add(self._reach_results.get())
+
+    def _reachability(self):
+        for item in measure.reachability_records(self.cfg):
+            self._reach_results.put(item)
+
+    def upload_loop(self):
+        """Upload whenever the backoff allows, until stopped."""
+        while not self.stop_event.is_set():
+            try:
+                self.uploader.flush()
+            except Exception:
+                log.exception("upload failed")
+            self.stop_event.wait(1.0)
 
     def throughput_record(self, request):
         """Run the on-demand throughput test, never above the local cap."""
@@ -66,6 +92,8 @@ class Agent:
         """Rounds at the current interval until ``stop_event`` is set."""
         log.info("agent started: reflector %s:%s, server %s", self.cfg.reflector[0], self.cfg.reflector[1],
                  self.cfg.server)
+        uploads = threading.Thread(target=self.upload_loop, name="upload", daemon=True)
+        uploads.start()
         while not self.stop_event.is_set():
             start = self.clock()
             try:
@@ -80,4 +108,8 @@ class Agent:
                 log.exception("measurement round failed")
             delay = max(0.0, start + self.interval() - self.clock())
             self.stop_event.wait(delay)
+        if self._reach_thread is not None:
+            self._reach_thread.join(15)
+        self._store_checks()
+        uploads.join(30)
         self.buffer.close()
