@@ -30,6 +30,7 @@ TEXTS = {
     "group_none": _("No %(group)s recorded"),
     "group_none_good": _("No %(group)s in good condition (%(detail)s)"),
     "group_too_few": _("Only %(count)s %(group)s in good condition, %(min)s required"),
+    "group_only_degraded": _("%(group)s only degraded (%(detail)s), none in good condition"),
     "group_condition_unknown": _("%(group)s recorded but its condition is not assessed"),
     "group_ok": _("%(count)s %(group)s in good condition"),
     "group_low_resolution": _("%(group)s in good condition only up to %(best)s, %(min)s required"),
@@ -78,6 +79,7 @@ TEXTS = {
     # verdict
     "verdict_requirement_fail": _("%(code)s not met: %(reason)s"),
     "verdict_requirement_warn": _("%(code)s with little margin: %(reason)s"),
+    "verdict_requirement_soft": _("%(code)s not met (counted as a warning): %(reason)s"),
     "verdict_too_many_fails": _("%(count)s requirements not met (unfit from %(limit)s)"),
     "verdict_too_many_warns": _("%(count)s requirements with little margin (unstable from %(limit)s)"),
     "verdict_too_many_unknown": _("%(count)s requirements cannot be judged for lack of data (at most %(limit)s)"),

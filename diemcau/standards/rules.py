@@ -28,11 +28,15 @@ class Outcome:
     status: str
     reason: dict
     value: object = None
+    # A failure of a requirement of severity "warning only", shown as a warning.
+    soft: bool = False
 
     def as_dict(self) -> dict:
-        data = {"status": self.status, "reason": self.reason}
+        data = {"status": str(self.status), "reason": self.reason}
         if self.value is not None:
             data["value"] = self.value
+        if self.soft:
+            data["soft"] = True
         return data
 
 
@@ -233,10 +237,13 @@ def device_group_good(facts: SiteFacts, value, options) -> Outcome:
         return Outcome(Status.PASS, reason("group_ok", count=count, group=group), count)
     if any(d.condition == "unknown" for d in in_group):
         return Outcome(Status.UNKNOWN, reason("group_condition_unknown", group=group))
+    worn = _condition_words(in_group)
     if count:
         return Outcome(Status.FAIL, reason("group_too_few", count=count, group=group, min=minimum), count)
-    detail = ", ".join(f"{d.label}: {d.condition}" for d in in_group[:3])
-    return Outcome(Status.FAIL, reason("group_none_good", group=group, detail=_condition_words(in_group) or detail), 0)
+    if any(d.condition == "degraded" for d in in_group):
+        # It works, badly: the site works but is not stable.
+        return Outcome(Status.WARN, reason("group_only_degraded", group=group, detail=worn), 0)
+    return Outcome(Status.FAIL, reason("group_none_good", group=group, detail=worn), 0)
 
 
 def _condition_words(devices) -> dict:
@@ -380,5 +387,5 @@ def evaluate(rule: dict, facts: SiteFacts, *, severity: str = "fail") -> Outcome
     key, value, options = split_rule(rule)
     outcome = RULES[key].check(facts, value, options)
     if severity == "warn" and outcome.status == Status.FAIL:
-        return Outcome(Status.WARN, outcome.reason, outcome.value)
+        return Outcome(Status.WARN, outcome.reason, outcome.value, soft=True)
     return outcome

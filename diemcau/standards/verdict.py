@@ -68,7 +68,8 @@ def decide(*, requirements, compliance: dict, compatibility: list, devices: list
     if len(warns) >= limits["VERDICT_UNSTABLE_WARNS"]:
         add(Verdict.UNSTABLE, reason("verdict_too_many_warns", count=len(warns), limit=limits["VERDICT_UNSTABLE_WARNS"]))
         for code in warns:
-            add(Verdict.UNSTABLE, reason("verdict_requirement_warn", code=code, reason=compliance[code]["reason"]))
+            text = "verdict_requirement_soft" if compliance[code].get("soft") else "verdict_requirement_warn"
+            add(Verdict.UNSTABLE, reason(text, code=code, reason=compliance[code]["reason"]))
     if len(unknown) > limits["VERDICT_UNKNOWN_LIMIT"]:
         add(Verdict.UNSTABLE, reason("verdict_too_many_unknown", count=len(unknown), limit=limits["VERDICT_UNKNOWN_LIMIT"]))
 
