@@ -25,6 +25,7 @@ venv: install
 	@printf 'DEBUG=1\nSECRET_KEY=%s\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > .env
 
 migrate: install .env
+	$(BIN)/diemcau compilemessages --ignore=.venv --ignore=agent -v0
 	$(BIN)/diemcau migrate
 
 demo: migrate
@@ -37,7 +38,7 @@ run: demo
 
 # The whole suite (SQLite); .ci/run repeats it on PostgreSQL.
 test: install
-	$(BIN)/diemcau compilemessages --quiet
+	$(BIN)/diemcau compilemessages --ignore=.venv --ignore=agent -v0
 	DEBUG=1 $(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: install
