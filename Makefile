@@ -38,7 +38,7 @@ run: demo
 
 # The whole suite (SQLite); .ci/run repeats it on PostgreSQL.
 test: install
-	$(BIN)/diemcau compilemessages --ignore=.venv --ignore=agent -v0
+	DEBUG=1 $(BIN)/diemcau compilemessages --ignore=.venv --ignore=agent -v0
 	DEBUG=1 $(BIN)/pytest -q $(PYTEST_ARGS)
 
 lint: install
