@@ -51,6 +51,7 @@ class Direction:
 
     def reset(self):
         self.read = 0
+        self.bytes = 0
         self.written = 0
         self.dropped = 0
         self.duplicated = 0
@@ -98,6 +99,7 @@ class Relay:
                 return
             now = self.loop.time()
             d.read += 1
+            d.bytes += len(data)
             name, seq = self.classify(data, direction)
             if self.down or (d.loss and random.random() < d.loss):
                 d.dropped += 1
@@ -145,7 +147,7 @@ class Relay:
         if msg.get("stats"):
             out = {"down_log": self.down_log}
             for name, d in self.dirs.items():
-                out[name] = {"read": d.read, "written": d.written, "dropped": d.dropped,
+                out[name] = {"read": d.read, "bytes": d.bytes, "written": d.written, "dropped": d.dropped,
                              "duplicated": d.duplicated, "flows": d.flows}
             sys.stdout.write(json.dumps(out) + "\n")
             sys.stdout.flush()
