@@ -30,6 +30,6 @@ def request_verdict(site_id: int) -> None:
     except ImportError:
         return
     try:
-        request_verdict_recompute(site_id)
+        request_verdict_recompute([site_id])
     except Exception:  # the verdict is advisory: an incident must never fail because of it
         log.exception("Could not request a verdict recompute for site %s", site_id)

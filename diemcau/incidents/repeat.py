@@ -37,8 +37,11 @@ def _last_fix(site, family):
     ).exclude(action_taken__code="keep").aggregate(at=Max("resolved_at"))["at"]
 
 
-def repeat_check(site, *, now: dt.datetime | None = None) -> list[RepeatFlag]:
-    """Flag (or clear) each symptom family of the site; returns the open flags."""
+def repeat_check(site, *, now: dt.datetime | None = None, quiet: bool = False) -> list[RepeatFlag]:
+    """Flag (or clear) each symptom family of the site; returns the open flags.
+
+    ``quiet`` records the flag as notified without telling anyone (demo data).
+    """
     now = now or timezone.now()
     window_start = now - dt.timedelta(days=repeat_days())
     families = set(Incident.objects.filter(site=site, reported_at__gte=window_start).values_list("family", flat=True))
@@ -63,7 +66,10 @@ def repeat_check(site, *, now: dt.datetime | None = None) -> list[RepeatFlag]:
                 open_flag.count, open_flag.last_incident_at = max(open_flag.count, len(times)), times[-1]
                 open_flag.save(update_fields=["count", "last_incident_at"])
             recent.filter(is_repeat=False).update(is_repeat=True)
-            _notify_head(open_flag, now)
+            if quiet:
+                RepeatFlag.objects.filter(pk=open_flag.pk, notified_at__isnull=True).update(notified_at=now)
+            else:
+                _notify_head(open_flag, now)
         if open_flag:
             flags.append(open_flag)
     return flags

@@ -104,11 +104,14 @@ def incident_recompute(incident: Incident, *, now: dt.datetime | None = None, ca
     return incident
 
 
-def _denormalise(incident: Incident, derived, events) -> None:
+DENORMALISED = ["status", "holder", "severity", "important_meeting", "acknowledged_at", "responded_at",
+                "resolved_at", "closed_at", "next_due_at", "breached", "updated_at"]
+
+
+def apply_derived(incident: Incident, derived, events) -> None:
+    """Copy the current state the timeline implies onto the incident (not saved)."""
     current = derived.holdings[-1] if derived.holdings else None
-    first = {}
-    for event in events:
-        first.setdefault(event.kind, event.at)
+    closed = [e.at for e in events if e.kind == EventKind.CLOSED]
     resolved = [e.at for e in events if e.kind == EventKind.RESOLVED]
     running = [c for c in current.clocks.values() if c.state in (ClockState.RUNNING, ClockState.OVERDUE)] if current else []
     incident.status = derived.status
@@ -118,15 +121,18 @@ def _denormalise(incident: Incident, derived, events) -> None:
     incident.acknowledged_at = current.clocks["acknowledge"].met_at if current else None
     incident.responded_at = current.clocks["respond"].met_at if current else None
     incident.resolved_at = resolved[-1] if resolved and derived.status in (Status.RESOLVED, Status.CLOSED) else None
-    incident.closed_at = first.get(EventKind.CLOSED) if derived.status == Status.CLOSED else None
+    incident.closed_at = closed[-1] if closed and derived.status == Status.CLOSED else None
     incident.next_due_at = min((c.due_at for c in running if c.due_at), default=None)
     incident.breached = bool(current) and any(
         c.state in (ClockState.MISSED, ClockState.OVERDUE) for c in current.clocks.values()
     )
+    incident.updated_at = events[-1].at if events else incident.reported_at
+
+
+def _denormalise(incident: Incident, derived, events) -> None:
+    apply_derived(incident, derived, events)
     incident.updated_at = timezone.now()
-    incident.save(update_fields=["status", "holder", "severity", "important_meeting", "acknowledged_at",
-                                 "responded_at", "resolved_at", "closed_at", "next_due_at", "breached",
-                                 "updated_at"])
+    incident.save(update_fields=DENORMALISED)
 
 
 # Steps ---------------------------------------------------------------------------

@@ -1,0 +1,32 @@
+"""The demo province has a year of incidents with believable, operator-specific SLA figures."""
+
+import datetime as dt
+import io
+
+from django.core.management import call_command
+from django.utils import timezone
+
+from diemcau.incidents import reports
+from diemcau.incidents.choices import Status
+from diemcau.incidents.models import CalendarDay, Incident, IncidentEvent, RepeatFlag, SlaPolicy
+
+
+def test_the_demo_has_a_year_of_history_open_incidents_repeats_and_operators_that_differ(db):
+    call_command("demo", stdout=io.StringIO())
+    now = timezone.now()
+    first = Incident.objects.order_by("reported_at").first().reported_at
+    assert now - first > dt.timedelta(days=330)
+    assert Incident.objects.count() > 800
+    assert 5 <= Incident.objects.filter(status__in=Status.open_values()).count() <= 30
+    assert Incident.objects.filter(status__in=Status.open_values(), breached=True).exists()
+    assert RepeatFlag.objects.filter(cleared_at__isnull=True).count() >= 2
+    assert CalendarDay.objects.filter(date__year=2026).exists()
+    assert SlaPolicy.objects.filter(operator__isnull=False).exists()
+    assert IncidentEvent.objects.filter(kind="reassigned").exclude(note="").exists()
+    report = reports.sla_report(incidents=Incident.objects.all(), start=now - dt.timedelta(days=366), end=now,
+                                province_wide=True)
+    operators = {r.label: r for r in report.operators}
+    vnpt, viettel = operators["VNPT Cao Bằng"], operators["Viettel Cao Bằng"]
+    assert vnpt.incidents > 50 and viettel.incidents > 30
+    assert vnpt.resolve_pct > viettel.resolve_pct and vnpt.mtta < viettel.mtta
+    assert 40 < viettel.resolve_pct < 95 and 60 < vnpt.resolve_pct < 99
