@@ -1,0 +1,51 @@
+"""The agents' upload endpoint: ``POST /api/v1/agent/results`` (contract in ``agent/schema/``).
+
+The router is mounted at ``/api/v1/agent/`` (``prefix``) because the agents
+already in the field post there. Agents sign with their site token, not with
+a user's API token, so the router carries its own authentication. The
+quality figures people read are pages (``monitoring:site``, the board) and
+``/monitoring/metrics``; this router holds only what agents call.
+"""
+
+import json
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from ninja import Router
+from ninja.security import HttpBearer
+
+from diemcau.monitoring import ingest, meeting_hints
+from diemcau.monitoring.models import AgentToken
+
+prefix = "/agent/"
+
+
+class AgentTokenAuth(HttpBearer):
+    """``Authorization: Bearer dca_…``: the site's agent token (hashed, revocable)."""
+
+    def authenticate(self, request, token):
+        return AgentToken.authenticate(token)
+
+
+router = Router(tags=["agent"], auth=AgentTokenAuth())
+
+
+@router.post("/results", summary="Upload a batch of measurement results", response={200: dict, 400: dict, 413: dict})
+def results(request):
+    """Store a batch. Each result is accepted or rejected with its reason; a resend is harmless."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        return JsonResponse({"detail": _("The batch is too large: send fewer results at a time.")}, status=413)
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return JsonResponse({"detail": _("The body is not JSON.")}, status=400)
+    token = request.auth
+    try:
+        answer = ingest.store_batch(token, payload)
+    except ingest.Invalid as exc:
+        return JsonResponse({"detail": str(exc)}, status=400)
+    answer.update(meeting_hints.hints_for_site(token.site))
+    return answer

@@ -1,0 +1,160 @@
+"""Turn an agent's batch into stored samples: validated per item, idempotent, fast.
+
+A result the server can never accept (malformed, unknown kind, physically
+impossible values) is rejected with its reason so the agent drops it; the
+rest of the batch is stored. Result ids are unique in the table and the
+insert ignores conflicts, so a batch sent twice stores nothing twice and is
+answered the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import uuid
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from diemcau.monitoring.choices import SampleKind
+from diemcau.monitoring.models import AgentToken, Sample
+
+KINDS = set(SampleKind.values)
+MAX_RESULTS = 5000
+# Bounds of what a link can physically show; beyond them the agent is broken.
+MAX_MS = 60_000.0
+FUTURE_SLACK = dt.timedelta(minutes=10)
+
+
+class Invalid(Exception):
+    pass
+
+
+def raw_days() -> int:
+    return int(getattr(settings, "MONITORING_RAW_DAYS", 7))
+
+
+def _number(fields: dict, key: str, low: float, high: float):
+    value = fields.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        raise Invalid(_("%(field)s is not a number") % {"field": key})
+    if value < low or value > high:
+        raise Invalid(_("%(field)s = %(value)s is outside %(low)s–%(high)s") %
+                      {"field": key, "value": value, "low": low, "high": high})
+    return float(value)
+
+
+def _time(value, now: dt.datetime) -> dt.datetime:
+    if not isinstance(value, str):
+        raise Invalid(_("measured_at is missing"))
+    try:
+        stamp = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise Invalid(_("measured_at is not an ISO 8601 time")) from None
+    if stamp.tzinfo is None:
+        raise Invalid(_("measured_at has no time zone"))
+    if stamp > now + FUTURE_SLACK:
+        raise Invalid(_("measured_at is in the future (check the site computer's clock)"))
+    if stamp < now - dt.timedelta(days=raw_days()):
+        raise Invalid(_("measured_at is older than the %(days)s days raw results are kept") % {"days": raw_days()})
+    return stamp
+
+
+def _probe_columns(fields: dict) -> dict:
+    sent = fields.get("sent")
+    received = fields.get("received")
+    if sent is not None or received is not None:
+        if not isinstance(sent, int) or not isinstance(received, int) or isinstance(sent, bool):
+            raise Invalid(_("sent and received must be whole numbers"))
+        if sent < 0 or received < 0 or received > sent + (fields.get("duplicates") or 0):
+            raise Invalid(_("received %(received)s of %(sent)s sent is impossible") %
+                          {"received": received, "sent": sent})
+    rtt = _number(fields, "rtt_median_ms", 0.0, MAX_MS)
+    for key in ("rtt_min_ms", "rtt_p95_ms", "rtt_max_ms"):
+        _number(fields, key, 0.0, MAX_MS)
+    if rtt is not None and fields.get("rtt_min_ms") is not None and fields["rtt_min_ms"] > rtt:
+        raise Invalid(_("rtt_min_ms is above rtt_median_ms"))
+    jitter = _number(fields, "jitter_ms", 0.0, MAX_MS)
+    back = _number(fields, "jitter_back_ms", 0.0, MAX_MS)
+    loss = _number(fields, "loss_pct", 0.0, 100.0)
+    voice = fields.get("voice") if isinstance(fields.get("voice"), dict) else {}
+    mos = _number(voice, "mos", 1.0, 5.0)
+    _number(voice, "r", 0.0, 130.0)
+    if loss is None and "error" not in fields:
+        raise Invalid(_("a probe result needs loss_pct or an error"))
+    if "error" in fields and loss is None:
+        loss = 100.0  # no reply at all: the link was down for this round
+    both = [v for v in (jitter, back) if v is not None]
+    worst_jitter = max(both) if both else None
+    return {"rtt_ms": rtt, "jitter_ms": worst_jitter, "loss_pct": loss, "mos": mos, "ok": loss is not None and loss < 100.0}
+
+
+def _check_columns(kind: str, fields: dict) -> dict:
+    key = {"tcp_connect": "connect_ms", "dns": "resolve_ms", "https": "response_ms"}.get(kind)
+    value = _number(fields, key, 0.0, MAX_MS) if key else None
+    if kind == "throughput":
+        _number(fields, "kbps", 0.0, 100_000_000.0)
+    ok = fields.get("ok")
+    if ok is not None and not isinstance(ok, bool):
+        raise Invalid(_("ok must be true or false"))
+    return {"rtt_ms": value, "ok": ok}
+
+
+def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int) -> Sample:
+    """One result → an unsaved Sample, or ``Invalid`` with the reason."""
+    if not isinstance(item, dict):
+        raise Invalid(_("a result must be an object"))
+    kind = item.get("kind")
+    if kind not in KINDS:
+        raise Invalid(_("unknown kind %(kind)r") % {"kind": kind})
+    fields = item.get("fields")
+    if not isinstance(fields, dict):
+        raise Invalid(_("fields is missing"))
+    measured_at = _time(item.get("measured_at"), now)
+    columns = _probe_columns(fields) if kind == SampleKind.PROBE else _check_columns(kind, fields)
+    return Sample(result_id=result_id, site_id=site_id, kind=kind, measured_at=measured_at, received_at=now,
+                  data=fields, **columns)
+
+
+def store_batch(token: AgentToken, payload, *, now: dt.datetime | None = None) -> dict:
+    """Validate and store a decoded batch; answer in the agent contract's shape."""
+    now = now or timezone.now()
+    if not isinstance(payload, dict) or not isinstance(payload.get("results"), list):
+        raise Invalid(_("the body must be an object with a list of results"))
+    results = payload["results"]
+    if len(results) > MAX_RESULTS:
+        raise Invalid(_("at most %(n)s results per batch") % {"n": MAX_RESULTS})
+    accepted, rejected, rows, seen = [], [], [], set()
+    for item in results:
+        raw_id = item.get("id") if isinstance(item, dict) else None
+        try:
+            result_id = uuid.UUID(str(raw_id))
+        except (ValueError, TypeError):
+            rejected.append({"id": str(raw_id), "reason": _("id is not a UUID")})
+            continue
+        try:
+            sample = validate(item, result_id, now, token.site_id)
+        except Invalid as exc:
+            rejected.append({"id": raw_id, "reason": str(exc)})
+            continue
+        accepted.append(raw_id)
+        if sample.result_id not in seen:
+            seen.add(sample.result_id)
+            rows.append(sample)
+    if rows:
+        Sample.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    _touch(token, payload, now)
+    return {"accepted": accepted, "rejected": rejected}
+
+
+def _touch(token: AgentToken, payload: dict, now: dt.datetime) -> None:
+    dropped = payload.get("dropped") if isinstance(payload.get("dropped"), dict) else {}
+    count = dropped.get("count") if isinstance(dropped.get("count"), int) and dropped.get("count") > 0 else 0
+    AgentToken.objects.filter(pk=token.pk).update(
+        last_seen_at=now, agent_version=str(payload.get("agent_version") or "")[:40],
+        hostname=str(payload.get("hostname") or "")[:120], dropped_total=F("dropped_total") + count,
+    )

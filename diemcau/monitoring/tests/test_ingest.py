@@ -1,0 +1,119 @@
+import datetime as dt
+import json
+import uuid
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from diemcau.monitoring import services
+from diemcau.monitoring.models import AgentToken, Sample
+from diemcau.monitoring.tests.helpers import batch, probe
+
+URL = "/api/v1/agent/results"
+
+
+@pytest.fixture
+def agent(province):
+    token, raw = services.agent_token_issue(site=province.site_a, user=province.tech)
+    return token, raw
+
+
+def post(raw, body, client=None):
+    data = body if isinstance(body, (bytes, str)) else json.dumps(body)
+    return (client or Client()).post(URL, data=data, content_type="application/json",
+                                     HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
+def test_it_stores_a_batch_and_records_when_the_agent_reported(agent, province):
+    token, raw = agent
+    results = [probe(loss=0.5), probe(loss=2.0)]
+    response = post(raw, batch(*results, dropped={"count": 3}))
+    assert response.status_code == 200
+    answer = response.json()
+    assert sorted(answer["accepted"]) == sorted(r["id"] for r in results)
+    assert answer["rejected"] == []
+    assert "meeting_window" in answer and "interval_s" in answer
+    assert Sample.objects.filter(site=province.site_a).count() == 2
+    token.refresh_from_db()
+    assert token.last_seen_at is not None and token.hostname == "PC-TEST" and token.dropped_total == 3
+
+
+def test_a_duplicate_batch_stores_nothing_twice_and_is_accepted_again(agent):
+    _, raw = agent
+    body = batch(probe(), probe())
+    first = post(raw, body).json()
+    second = post(raw, body).json()
+    assert sorted(first["accepted"]) == sorted(second["accepted"])
+    assert Sample.objects.count() == 2
+
+
+def test_a_partly_bad_batch_keeps_the_good_results_and_says_why_for_the_bad(agent):
+    _, raw = agent
+    good = probe(loss=1.0)
+    impossible_loss = probe(loss=140.0)
+    negative_rtt = probe(rtt=-5.0)
+    bad_mos = probe(mos=7.0)
+    unknown = dict(probe(), kind="teleport")
+    no_id = dict(probe(), id="not-a-uuid")
+    future = probe(at=timezone.now() + dt.timedelta(days=2))
+    answer = post(raw, batch(good, impossible_loss, negative_rtt, bad_mos, unknown, no_id, future)).json()
+    assert answer["accepted"] == [good["id"]]
+    reasons = {r["id"]: r["reason"] for r in answer["rejected"]}
+    assert len(reasons) == 6
+    assert "loss_pct" in reasons[impossible_loss["id"]]
+    assert "rtt_median_ms" in reasons[negative_rtt["id"]]
+    assert "mos" in reasons[bad_mos["id"]]
+    assert Sample.objects.count() == 1
+
+
+def test_a_probe_that_got_no_reply_counts_as_total_loss(agent):
+    _, raw = agent
+    item = {"id": str(uuid.uuid4()), "kind": "probe", "measured_at": probe()["measured_at"],
+            "fields": {"reflector": "r:862", "error": "timeout"}}
+    assert post(raw, batch(item)).json()["accepted"] == [item["id"]]
+    assert Sample.objects.get().loss_pct == 100.0
+
+
+@pytest.mark.parametrize("header", ["Bearer dca_wrong", "Bearer ", "Token x", None])
+def test_a_wrong_token_is_refused(agent, header):
+    extra = {"HTTP_AUTHORIZATION": header} if header is not None else {}
+    response = Client().post(URL, data=json.dumps(batch(probe())), content_type="application/json", **extra)
+    assert response.status_code == 401
+    assert Sample.objects.count() == 0
+
+
+def test_a_revoked_or_rotated_token_is_refused(agent, province):
+    token, raw = agent
+    _, new_raw = services.agent_token_issue(site=province.site_a, user=province.tech)
+    assert post(raw, batch(probe())).status_code == 401
+    assert post(new_raw, batch(probe())).status_code == 200
+    services.agent_token_revoke(token=AgentToken.objects.get(revoked_at__isnull=True), user=province.tech)
+    assert post(new_raw, batch(probe())).status_code == 401
+
+
+def test_a_user_api_session_is_no_agent(province, client_for):
+    response = client_for(province.admin).post(URL, data=json.dumps(batch(probe())), content_type="application/json")
+    assert response.status_code == 401
+
+
+def test_a_10_mb_body_is_refused_cleanly(agent):
+    _, raw = agent
+    body = json.dumps(batch(*[probe(note="x" * 1000) for _ in range(10_000)]))
+    assert len(body) > 10_000_000
+    response = post(raw, body)
+    assert response.status_code == 413
+    assert "detail" in response.json()
+    assert Sample.objects.count() == 0
+
+
+def test_a_body_that_is_not_json_is_a_400(agent):
+    _, raw = agent
+    assert post(raw, b"{not json").status_code == 400
+    assert post(raw, {"results": "nope"}).status_code == 400
+
+
+def test_the_token_is_stored_hashed(agent):
+    token, raw = agent
+    assert raw not in token.digest and token.hint == raw[:10]
+    assert AgentToken.authenticate(raw) == token
