@@ -28,6 +28,22 @@ def local(*args) -> dt.datetime:
 
 
 @pytest.fixture
+def province(province):
+    """The shared province, plus this app's reference data (a transactional test may have flushed it)."""
+    from diemcau.incidents.reference import load_reference
+
+    load_reference()
+    return province
+
+
+@pytest.fixture
+def reference(db):
+    from diemcau.incidents.reference import load_reference
+
+    load_reference()
+
+
+@pytest.fixture
 def at():
     """``with at(local(...)):`` freezes the clock there."""
     def travel(moment):

@@ -20,7 +20,7 @@ def test_a_site_tech_lands_with_their_site_chosen_and_sees_first_checks(province
     assert "Kiểm tra cáp âm thanh" in html     # first checks of "audio_loss", shown when the chip is ticked
 
 
-def test_every_symptom_has_a_guide_in_vietnamese(db):
+def test_every_symptom_has_a_guide_in_vietnamese(province):
     symptoms = Term.objects.filter(taxonomy="symptom")
     assert symptoms.count() == SymptomGuide.objects.count() > 0
     for guide in SymptomGuide.objects.all():
