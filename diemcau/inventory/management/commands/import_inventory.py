@@ -44,7 +44,7 @@ class Command(BaseCommand):
             self.stdout.write(str(error))
         for title in [s.title for s in SHEETS]:
             counts = result.counts.get(title)
-            if counts:
+            if counts and result.ok:
                 self.stdout.write(_("%(sheet)s: %(created)s new, %(updated)s changed, %(unchanged)s unchanged") % {
                     "sheet": title, "created": counts["created"], "updated": counts["updated"],
                     "unchanged": counts["unchanged"]})
