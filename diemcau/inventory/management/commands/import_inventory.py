@@ -59,9 +59,11 @@ class Command(BaseCommand):
         if not sys.stderr.isatty():
             return
         if total:
-            self.stderr.write(f"\r{_('Importing')}: {done}/{total} ({100 * done // total}%)", ending="")
+            line = _("Importing: %(done)s/%(total)s rows (%(percent)s%%)") % {
+                "done": done, "total": total, "percent": 100 * done // total}
         else:
-            self.stderr.write(f"\r{_('Reading')}: {done}", ending="")
+            line = _("Reading: %(done)s rows") % {"done": done}
+        self.stderr.write("\r" + line, ending="")
         self._shown = True
 
     def _end_progress(self):
