@@ -200,7 +200,7 @@ class SlaPolicy(models.Model):
     around_the_clock = models.BooleanField(_("around the clock (24/7)"), default=False,
                                            help_text=_("Otherwise only working hours count."))
     warn_percent = models.PositiveSmallIntegerField(
-        _("warn at (% of the target)"), default=75,
+        _("warn at (percent of the target)"), default=75,
         help_text=_("The holder is warned when this share of the time has been used."),
     )
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from diemcau.core.listing import Column, export_response, paginate, sort_queryset, wants_export
@@ -22,15 +23,15 @@ def _local(value):
 
 
 INCIDENT_COLUMNS = [
-    Column("code", _("Incident"), lambda i: i.code, "id"),
-    Column("reported_at", _("Reported"), lambda i: i.reported_at, "reported_at"),
-    Column("site", _("Site"), lambda i: f"{i.site.name} ({i.site.code})", "site__code"),
-    Column("symptoms", _("Symptoms"), lambda i: [s.name for s in i.symptoms.all()]),
-    Column("severity", _("Severity"), lambda i: i.get_severity_display(), "severity"),
-    Column("holder", _("Held by"), lambda i: i.holder.name, "holder__name"),
-    Column("status", _("Status"), lambda i: i.get_status_display(), "status"),
-    Column("next_due_at", _("Next target"), lambda i: i.next_due_at, "next_due_at"),
-    Column("breached", _("Target missed"), lambda i: i.breached, "breached"),
+    Column("code", gettext_lazy("Incident"), lambda i: i.code, "id"),
+    Column("reported_at", gettext_lazy("Reported"), lambda i: i.reported_at, "reported_at"),
+    Column("site", gettext_lazy("Site"), lambda i: f"{i.site.name} ({i.site.code})", "site__code"),
+    Column("symptoms", gettext_lazy("Symptoms"), lambda i: [s.name for s in i.symptoms.all()]),
+    Column("severity", gettext_lazy("Severity"), lambda i: i.get_severity_display(), "severity"),
+    Column("holder", gettext_lazy("Held by"), lambda i: i.holder.name, "holder__name"),
+    Column("status", gettext_lazy("Status"), lambda i: i.get_status_display(), "status"),
+    Column("next_due_at", gettext_lazy("Next target"), lambda i: i.next_due_at, "next_due_at"),
+    Column("breached", gettext_lazy("Target missed"), lambda i: i.breached, "breached"),
 ]
 
 
