@@ -8,4 +8,15 @@ class ReviewsConfig(DiemcauAppConfig):
     name = "diemcau.reviews"
     label = "reviews"
     verbose_name = _("Review campaigns")
-    url_prefix = 'reviews'
+    url_prefix = "reviews"
+    nav_order = 30
+    site_panel = "diemcau.reviews.panels.site_panel"
+    overview_panel = "diemcau.reviews.panels.overview_panel"
+
+    @property
+    def nav(self):
+        return ((_("Reviews"), "reviews:campaigns", None),)
+
+    def ready(self):
+        # Registers the worker's jobs with huey.
+        from diemcau.reviews import tasks  # noqa: F401

@@ -1,0 +1,376 @@
+"""Writes of review campaigns: open a campaign, start, fill, submit, return, accept, remind.
+
+Every change of a task's state writes a ``TaskEvent`` (who, when, what);
+the submission is signed by the unit head who makes it.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from diemcau.accounts.choices import Role
+from diemcau.accounts.models import User
+from diemcau.core.models import Notice
+from diemcau.reviews.checks import assessment_problems, refresh_flags
+from diemcau.reviews.choices import PHOTO_MAX_BYTES_DEFAULT, PHOTO_TYPES, EventKind, TaskState
+from diemcau.reviews.models import (
+    Assessment,
+    Campaign,
+    Evidence,
+    Proposal,
+    Reminder,
+    TaskEvent,
+    UnitTask,
+)
+from diemcau.reviews.prefill import prefill_task
+
+log = logging.getLogger(__name__)
+
+
+# Who is told -----------------------------------------------------------------------------
+
+def unit_users(org_id, roles=(Role.UNIT_HEAD, Role.SITE_TECH)) -> list[User]:
+    return list(User.objects.filter(organization_id=org_id, is_active=True, role__in=roles))
+
+
+def department_users() -> list[User]:
+    return list(User.objects.filter(is_active=True, role__in=[Role.DOST_ADMIN, Role.DOST_STAFF]))
+
+
+def notify(users, *, kind: str, title: str, body: str, url: str, email: bool = True) -> int:
+    """In-app notices now, and e-mails once the transaction commits (a mail failure is logged)."""
+    users = list({u.pk: u for u in users}.values())
+    Notice.objects.bulk_create([Notice(user=u, title=title[:300], body=body, url=url, kind=kind[:40]) for u in users])
+    addresses = sorted({u.email for u in users if u.email})
+    if email and addresses:
+        link = getattr(settings, "SITE_URL", "").rstrip("/") + url
+
+        def mail():
+            try:
+                send_mail(title, f"{body}\n\n{link}", None, addresses)
+            except Exception:  # the notice is there; mail is best effort
+                log.exception("reviews: could not e-mail %s", addresses)
+
+        transaction.on_commit(mail)
+    return len(users)
+
+
+def local_deadline(campaign: Campaign) -> str:
+    return formats.date_format(timezone.localtime(campaign.deadline), "DATETIME_FORMAT")
+
+
+# Campaigns -------------------------------------------------------------------------------
+
+@transaction.atomic
+def campaign_open(*, title: str, deadline: dt.datetime, organizations, user, instructions: str = "",
+                  reminder_days=None, previous: Campaign | None = None, now=None) -> Campaign:
+    """Open a campaign: one task per organisation in scope, and a notice to each unit."""
+    now = now or timezone.now()
+    organizations = list(organizations)
+    if not organizations:
+        raise ValidationError({"organizations": _("Choose at least one organisation.")})
+    if deadline <= now:
+        raise ValidationError({"deadline": _("The deadline must be in the future.")})
+    campaign = Campaign(title=title, instructions=instructions, deadline=deadline, created_by=user, created_at=now,
+                        previous=previous, reminder_days=sorted(set(reminder_days if reminder_days is not None
+                                                                    else [7, 3, 1]), reverse=True))
+    campaign.full_clean()
+    campaign.save()
+    UnitTask.objects.bulk_create([UnitTask(campaign=campaign, organization=o) for o in organizations])
+    recipients = User.objects.filter(organization__in=organizations, is_active=True,
+                                     role__in=[Role.UNIT_HEAD, Role.SITE_TECH])
+    notify(recipients, kind="review.opened", url=campaign.get_absolute_url(),
+           title=_("Review campaign: %(title)s") % {"title": title},
+           body=_("Assess every site of your unit and submit by %(deadline)s.") % {
+               "deadline": local_deadline(campaign)})
+    return campaign
+
+
+def campaign_close(campaign: Campaign, *, now=None) -> Campaign:
+    campaign.closed_at = now or timezone.now()
+    campaign.save(update_fields=["closed_at"])
+    return campaign
+
+
+# Tasks -------------------------------------------------------------------------------------
+
+def _event(task, kind, user, note="", now=None, data=None) -> TaskEvent:
+    return TaskEvent.objects.create(task=task, kind=kind, user=user, note=note, at=now or timezone.now(),
+                                    data=data or {})
+
+
+def _require_editable(task: UnitTask):
+    if task.campaign.closed_at is not None:
+        raise ValidationError(_("This campaign is closed."))
+    if not task.is_editable:
+        raise ValidationError(_("This unit's assessment has been submitted; it can change only when returned."))
+
+
+@transaction.atomic
+def task_start(task: UnitTask, *, user, now=None) -> int:
+    """Create the pre-filled assessments of the unit's sites; the task becomes a draft."""
+    now = now or timezone.now()
+    task = UnitTask.objects.select_for_update().select_related("campaign").get(pk=task.pk)
+    _require_editable(task)
+    created = prefill_task(task, now=now)
+    if task.state == TaskState.NOT_STARTED:
+        task.state = TaskState.DRAFT
+        task.started_at = now
+        task.save(update_fields=["state", "started_at"])
+        _event(task, EventKind.STARTED, user, now=now, data={"assessments": created})
+    return created
+
+
+def touch(assessment: Assessment, *, user, now=None) -> None:
+    """An assessment changed: who and when, and the task is at least a draft."""
+    now = now or timezone.now()
+    assessment.updated_at = now
+    assessment.updated_by = user
+    assessment.save(update_fields=["updated_at", "updated_by"])
+    task = assessment.task
+    if task.state == TaskState.NOT_STARTED:
+        task.state, task.started_at = TaskState.DRAFT, now
+        task.save(update_fields=["state", "started_at"])
+        _event(task, EventKind.STARTED, user, now=now)
+
+
+def assessment_check_editable(assessment: Assessment) -> None:
+    _require_editable(assessment.task)
+
+
+def proposal_save(proposal: Proposal, *, user) -> Proposal:
+    """Save a proposal, then recompute the waste flags of every purchase of its campaign it may overlap."""
+    assessment = proposal.assessment
+    _require_editable(assessment.task)
+    if not proposal.pk:
+        proposal.created_by = user
+    proposal.full_clean()
+    with transaction.atomic():
+        proposal.save()
+        touch(assessment, user=user)
+        refresh_flags(assessment.task.campaign_id)
+    proposal.refresh_from_db(fields=["flags"])
+    return proposal
+
+
+def proposal_delete(proposal: Proposal, *, user) -> None:
+    assessment = proposal.assessment
+    _require_editable(assessment.task)
+    with transaction.atomic():
+        proposal.delete()
+        touch(assessment, user=user)
+        refresh_flags(assessment.task.campaign_id)
+
+
+def _sniff(head: bytes) -> str | None:
+    """The image type from the file's first bytes: the browser's claim is not trusted."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def evidence_add(assessment: Assessment, *, user, note: str = "", photo=None, group=None) -> Evidence:
+    """A note or photo; a photo must be a JPEG, PNG or WebP image within the size limit."""
+    _require_editable(assessment.task)
+    evidence = Evidence(assessment=assessment, note=(note or "").strip(), group=group, uploaded_by=user)
+    if photo is not None:
+        limit = int(getattr(settings, "REVIEW_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES_DEFAULT))
+        if photo.size > limit:
+            raise ValidationError({"photo": _("The photo is too large (%(size)s MB; at most %(limit)s MB).") % {
+                "size": round(photo.size / 1048576, 1), "limit": round(limit / 1048576, 1)}})
+        head = photo.read(16)
+        photo.seek(0)
+        kind = _sniff(head)
+        if kind not in PHOTO_TYPES:
+            raise ValidationError({"photo": _("Only photos (JPEG, PNG or WebP) can be attached.")})
+        evidence.content_type = kind
+        evidence.size = photo.size
+        evidence.photo = photo
+    evidence.full_clean()
+    with transaction.atomic():
+        evidence.save()
+        touch(assessment, user=user)
+    return evidence
+
+
+def evidence_delete(evidence: Evidence, *, user) -> None:
+    _require_editable(evidence.assessment.task)
+    if evidence.photo:
+        evidence.photo.delete(save=False)
+    evidence.delete()
+    touch(evidence.assessment, user=user)
+
+
+def task_problems(task: UnitTask):
+    """What blocks the task's submission; every site of the unit must have an assessment."""
+    from diemcau.inventory.models import Site
+    from diemcau.reviews.checks import Problem
+
+    assessments = task.assessments.select_related("site").order_by("site__code")
+    problems = []
+    assessed = set(assessments.values_list("site_id", flat=True))
+    for site in Site.objects.active().filter(organization_id=task.organization_id).exclude(pk__in=assessed):
+        problems.append(Problem(0, site.code, "site", _("Site %(site)s has no assessment yet.") % {"site": site}))
+    return problems + assessment_problems(assessments)
+
+
+@transaction.atomic
+def task_submit(task: UnitTask, *, user, note: str = "", now=None) -> UnitTask:
+    """The unit head signs and submits the unit's assessments; nothing is submitted with a blocking problem."""
+    now = now or timezone.now()
+    task = UnitTask.objects.select_for_update().select_related("campaign", "organization").get(pk=task.pk)
+    if not (user.role == Role.UNIT_HEAD and user.organization_id == task.organization_id):
+        raise PermissionDenied
+    _require_editable(task)
+    refresh_flags(task.campaign_id)
+    problems = task_problems(task)
+    if problems:
+        raise ValidationError([f"{p.site}: {p.text}" for p in problems])
+    resubmission = task.state == TaskState.RETURNED
+    task.state = TaskState.SUBMITTED
+    task.submitted_at, task.submitted_by = now, user
+    if task.first_submitted_at is None:
+        task.first_submitted_at = now
+    task.save(update_fields=["state", "submitted_at", "submitted_by", "first_submitted_at"])
+    task.assessments.update(confirmed=True)
+    _event(task, EventKind.RESUBMITTED if resubmission else EventKind.SUBMITTED, user, note=note, now=now,
+           data={"late": now > task.campaign.deadline})
+    notify(department_users(), kind="review.submitted", url=task.get_absolute_url(),
+           title=_("%(unit)s submitted its review") % {"unit": task.organization},
+           body=_("Signed by %(name)s at %(at)s.") % {
+               "name": user.get_full_name() or user.username,
+               "at": formats.date_format(timezone.localtime(now), "DATETIME_FORMAT")})
+    return task
+
+
+def _require_reviewer(user, task):
+    if not user.edits_province:
+        raise PermissionDenied
+    if task.state != TaskState.SUBMITTED:
+        raise ValidationError(_("Only a submitted review can be accepted or returned."))
+
+
+@transaction.atomic
+def task_return(task: UnitTask, *, user, note: str = "", comments: dict | None = None, now=None) -> UnitTask:
+    """Return a submission with a note and comments per item.
+
+    ``comments`` maps ``("assessment" | "group" | "proposal", id)`` to text;
+    the previous round's comments are cleared, these ones stay visible to
+    the unit until it resubmits and the department accepts.
+    """
+    now = now or timezone.now()
+    task = UnitTask.objects.select_for_update().select_related("campaign", "organization").get(pk=task.pk)
+    _require_reviewer(user, task)
+    comments = {k: v.strip() for k, v in (comments or {}).items() if v and v.strip()}
+    if not note.strip() and not comments:
+        raise ValidationError(_("Say what must change: a note or a comment on an item."))
+    from diemcau.reviews.models import GroupAssessment
+
+    Assessment.objects.filter(task=task).update(return_comment="")
+    GroupAssessment.objects.filter(assessment__task=task).update(return_comment="")
+    Proposal.objects.filter(assessment__task=task).update(return_comment="")
+    models = {"assessment": Assessment, "group": GroupAssessment, "proposal": Proposal}
+    scopes = {"assessment": "task", "group": "assessment__task", "proposal": "assessment__task"}
+    for (kind, pk), text in comments.items():
+        models[kind].objects.filter(pk=pk, **{scopes[kind]: task}).update(return_comment=text)
+    task.state, task.returned_at, task.return_note = TaskState.RETURNED, now, note.strip()
+    task.save(update_fields=["state", "returned_at", "return_note"])
+    _event(task, EventKind.RETURNED, user, note=note.strip(), now=now,
+           data={"comments": [[k, pk, text] for (k, pk), text in comments.items()]})
+    notify(unit_users(task.organization_id), kind="review.returned", url=task.get_absolute_url(),
+           title=_("Your review was returned: %(title)s") % {"title": task.campaign.title},
+           body=note.strip() or _("See the comments on the items."))
+    return task
+
+
+@transaction.atomic
+def task_accept(task: UnitTask, *, user, note: str = "", now=None) -> UnitTask:
+    now = now or timezone.now()
+    task = UnitTask.objects.select_for_update().select_related("campaign", "organization").get(pk=task.pk)
+    _require_reviewer(user, task)
+    task.state, task.accepted_at, task.accepted_by = TaskState.ACCEPTED, now, user
+    task.save(update_fields=["state", "accepted_at", "accepted_by"])
+    _event(task, EventKind.ACCEPTED, user, note=note, now=now)
+    notify(unit_users(task.organization_id, roles=(Role.UNIT_HEAD,)), kind="review.accepted",
+           url=task.get_absolute_url(), title=_("Your review was accepted: %(title)s") % {"title": task.campaign.title},
+           body=note)
+    return task
+
+
+# Reminders -------------------------------------------------------------------------------
+
+def _claim(task: UnitTask, days_before: int, now) -> Reminder | None:
+    """Insert the reminder row; a second worker (or a second run) fails the unique constraint."""
+    try:
+        with transaction.atomic():
+            return Reminder.objects.create(task=task, days_before=days_before, claimed_at=now)
+    except IntegrityError:
+        return None
+
+
+def due_reminder(task: UnitTask, now) -> int | None:
+    """Which reminder is due for a task now: the closest reminder day passed, or -1 once late."""
+    campaign = task.campaign
+    if now > campaign.deadline:
+        return -1
+    left = campaign.deadline - now
+    passed = [d for d in campaign.reminder_days if left <= dt.timedelta(days=d)]
+    return min(passed) if passed else None
+
+
+def reminders_send(*, now=None) -> int:
+    """Remind the units that have not submitted, before the deadline; tell them and the department once late.
+
+    Each (task, day) is claimed by one row, so it is sent once, whatever the
+    number of workers or runs. Returns the number of reminders sent.
+    """
+    now = now or timezone.now()
+    open_tasks = UnitTask.objects.filter(
+        campaign__closed_at__isnull=True, state__in=TaskState.editable(),
+        campaign__deadline__gte=now - dt.timedelta(days=30),
+    ).select_related("campaign", "organization")
+    sent = 0
+    late = []
+    for task in open_tasks.iterator(chunk_size=500):
+        days = due_reminder(task, now)
+        if days is None:
+            continue
+        # Catching up after a pause sends only the latest reminder, not every missed one.
+        claim = _claim(task, days, now)
+        if claim is None:
+            continue
+        for earlier in task.campaign.reminder_days:
+            if earlier > days:
+                _claim(task, earlier, now)
+        deadline = local_deadline(task.campaign)
+        if days < 0:
+            title = _("Late: %(title)s") % {"title": task.campaign.title}
+            body = _("The deadline (%(deadline)s) has passed and your unit has not submitted its review.") % {
+                "deadline": deadline}
+            late.append(task)
+        else:
+            title = _("Reminder: %(title)s, due %(deadline)s") % {"title": task.campaign.title, "deadline": deadline}
+            body = _("Your unit has not submitted its review yet. Deadline: %(deadline)s (Vietnam time).") % {
+                "deadline": deadline}
+        with transaction.atomic():
+            claim.recipients = notify(unit_users(task.organization_id), kind="review.reminder",
+                                      url=task.get_absolute_url(), title=title, body=body)
+            claim.sent_at = timezone.now()
+            claim.save(update_fields=["recipients", "sent_at"])
+        sent += 1
+    if late:
+        names = ", ".join(sorted(t.organization.name for t in late))
+        notify(department_users(), kind="review.late", url=reverse("reviews:campaigns"),
+               title=_("%(n)s units missed the review deadline") % {"n": len(late)}, body=names)
+    return sent

@@ -1,0 +1,42 @@
+"""Template helpers of review campaigns: money in VND, flags in words, task state badges."""
+
+from django import template
+from django.utils.translation import gettext as _
+
+from diemcau.reviews.checks import flag_text
+
+register = template.Library()
+
+
+def format_vnd(value) -> str:
+    """12500000 → "12.500.000 ₫" (Vietnamese thousands separator)."""
+    if value in (None, ""):
+        return "—"
+    return f"{int(value):,}".replace(",", ".") + " ₫"
+
+
+@register.filter
+def vnd(value) -> str:
+    return format_vnd(value)
+
+
+@register.filter
+def flag_words(flag) -> str:
+    return flag_text(flag)
+
+
+STATE_CLASSES = {
+    "not_started": "text-bg-secondary", "draft": "text-bg-info", "submitted": "text-bg-primary",
+    "returned": "text-bg-warning", "accepted": "text-bg-success",
+}
+
+
+@register.inclusion_tag("reviews/_state.html")
+def state_badge(task, now=None):
+    return {"task": task, "css": STATE_CLASSES.get(task.state, "text-bg-light"), "late": task.is_late(now),
+            "late_label": _("late")}
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None
