@@ -1,0 +1,179 @@
+"""Alert rules: raise on a pattern, clear after clean rounds, "no data" after silence.
+
+SmokePing-style hysteresis (QOS.md): a problem is raised when k of the last n
+rounds were bad and cleared only after N clean rounds in a row, so a link
+that flaps raises once instead of flooding people. Each change of state is an
+``AlertFlip`` row and opens, updates or resolves the site's incident
+(``incident_link``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from diemcau.monitoring import incident_link
+from diemcau.monitoring.choices import AlertState, CheckStatus, Problem, SampleKind
+from diemcau.monitoring.levels import current_levels
+from diemcau.monitoring.models import AgentToken, Alert, AlertFlip, Sample
+
+MEASURES = {Problem.LOSS: "loss_pct", Problem.JITTER: "jitter_ms", Problem.RTT: "rtt_ms", Problem.MOS: "mos"}
+UNITS = {Problem.LOSS: "%", Problem.JITTER: " ms", Problem.RTT: " ms", Problem.MOS: ""}
+
+
+@dataclass(frozen=True)
+class Pattern:
+    raise_k: int
+    raise_n: int
+    clear_after: int
+
+
+def link_pattern() -> Pattern:
+    return Pattern(int(getattr(settings, "MONITORING_RAISE_K", 3)), int(getattr(settings, "MONITORING_RAISE_N", 5)),
+                   int(getattr(settings, "MONITORING_CLEAR_ROUNDS", 5)))
+
+
+def device_pattern() -> Pattern:
+    return Pattern(int(getattr(settings, "MONITORING_DEVICE_RAISE_K", 2)),
+                   int(getattr(settings, "MONITORING_DEVICE_RAISE_N", 3)),
+                   int(getattr(settings, "MONITORING_DEVICE_CLEAR_ROUNDS", 2)))
+
+
+def silence_threshold() -> dt.timedelta:
+    return dt.timedelta(minutes=int(getattr(settings, "MONITORING_SILENCE_MINUTES", 10)))
+
+
+def step(alert: Alert, bad: bool, pattern: Pattern) -> str | None:
+    """Feed one round to the alert (in memory); returns the new state when it flips."""
+    alert.recent = (list(alert.recent) + [bool(bad)])[-pattern.raise_n:]
+    if alert.state == AlertState.OK:
+        if sum(alert.recent) >= pattern.raise_k:
+            alert.state, alert.clean_streak = AlertState.RAISED, 0
+            return AlertState.RAISED
+        return None
+    alert.clean_streak = 0 if bad else alert.clean_streak + 1
+    if alert.clean_streak >= pattern.clear_after:
+        alert.state, alert.recent, alert.clean_streak = AlertState.OK, [], 0
+        return AlertState.OK
+    return None
+
+
+def _flip(alert: Alert, new_state: str, at: dt.datetime, value, reason: str) -> None:
+    old = AlertState.RAISED if new_state == AlertState.OK else AlertState.OK
+    alert.detail = reason[:300]
+    if new_state == AlertState.RAISED:
+        alert.raised_at = at
+    alert.save()
+    AlertFlip.objects.create(alert=alert, at=at, old_state=old, new_state=new_state, value=value, reason=reason[:300])
+    incident_link.alert_flipped(alert, new_state, at=at)
+
+
+def _reason(problem: str, value, level, raised: bool) -> str:
+    shown = "–" if value is None else f"{value:.1f}{UNITS.get(problem, '')}"
+    if not raised:
+        return _("%(problem)s back within the standard (%(value)s)") % {"problem": Problem(problem).label,
+                                                                       "value": shown}
+    return _("%(problem)s %(value)s, FAIL level %(level)s%(unit)s") % {
+        "problem": Problem(problem).label, "value": shown, "level": level.fail, "unit": UNITS.get(problem, "")}
+
+
+def _alert(site_id: int, problem: str, device_id=None) -> Alert:
+    alert, _created = Alert.objects.select_for_update().get_or_create(site_id=site_id, problem=problem,
+                                                                      device_id=device_id)
+    return alert
+
+
+@transaction.atomic
+def evaluate_site_rounds(site_id: int, rounds, levels=None, pattern=None) -> list[AlertFlip]:
+    """Feed probe rounds ``[(measured_at, {problem: value})]`` (any order) to the site's link alerts."""
+    levels = levels or current_levels()
+    pattern = pattern or link_pattern()
+    rounds = sorted(rounds, key=lambda r: r[0])
+    flips = []
+    for problem, measure in MEASURES.items():
+        level = levels.get(problem)
+        if level is None:
+            continue
+        alert = _alert(site_id, problem)
+        changed = False
+        for measured_at, values in rounds:
+            if alert.evaluated_until and measured_at <= alert.evaluated_until:
+                continue  # arrived late: already judged with the rounds around it
+            value = values.get(measure)
+            if value is None and problem != Problem.LOSS:
+                continue
+            new_state = step(alert, level.fails(value), pattern)
+            alert.evaluated_until, alert.last_value, changed = measured_at, value, True
+            if new_state:
+                _flip(alert, new_state, measured_at, value, _reason(problem, value, level, new_state == AlertState.RAISED))
+                flips.append(new_state)
+        if changed:
+            alert.save(update_fields=["recent", "clean_streak", "evaluated_until", "last_value", "state"])
+    return flips
+
+
+def evaluate_samples(received_after: dt.datetime, received_until: dt.datetime) -> int:
+    """Judge every probe round received in ``(after, until]``; returns the number of rounds."""
+    by_site = defaultdict(list)
+    rows = Sample.objects.filter(kind=SampleKind.PROBE, received_at__gt=received_after,
+                                 received_at__lte=received_until).values_list(
+        "site_id", "measured_at", "loss_pct", "jitter_ms", "rtt_ms", "mos")
+    for site_id, measured_at, loss, jitter, rtt, mos in rows.iterator(chunk_size=5000):
+        by_site[site_id].append((measured_at, {"loss_pct": loss, "jitter_ms": jitter, "rtt_ms": rtt, "mos": mos}))
+    levels = current_levels()
+    for site_id, rounds in by_site.items():
+        evaluate_site_rounds(site_id, rounds, levels)
+    return sum(len(r) for r in by_site.values())
+
+
+@transaction.atomic
+def evaluate_silence(now: dt.datetime | None = None) -> int:
+    """Raise "no data" for sites whose agent has been silent too long; clear it when it reports again."""
+    now = now or timezone.now()
+    limit = silence_threshold()
+    seen = dict(AgentToken.objects.filter(last_seen_at__isnull=False).values("site_id")
+                .annotate(last=Max("last_seen_at")).values_list("site_id", "last"))
+    revoked_only = set(AgentToken.objects.values_list("site_id", flat=True).distinct()) - set(
+        AgentToken.objects.filter(revoked_at__isnull=True).values_list("site_id", flat=True))
+    existing = {a.site_id: a for a in Alert.objects.select_for_update().filter(problem=Problem.NO_DATA)}
+    flips = 0
+    for site_id, last in seen.items():
+        silent = now - last > limit and site_id not in revoked_only
+        alert = existing.get(site_id)
+        if silent and (alert is None or alert.state == AlertState.OK):
+            alert = alert or Alert(site_id=site_id, problem=Problem.NO_DATA)
+            alert.state = AlertState.RAISED
+            minutes = int((now - last).total_seconds() // 60)
+            _flip(alert, AlertState.RAISED, now, minutes,
+                  _("The agent has sent nothing for %(minutes)s minutes") % {"minutes": minutes})
+            flips += 1
+        elif not silent and alert is not None and alert.state == AlertState.RAISED:
+            alert.state = AlertState.OK
+            _flip(alert, AlertState.OK, now, 0, _("The agent reports again"))
+            flips += 1
+    return flips
+
+
+@transaction.atomic
+def evaluate_device_result(check, status: str, at: dt.datetime, detail: str = "") -> str | None:
+    """Feed one device check result to the device's alert."""
+    alert = _alert(check.device.site_id, Problem.DEVICE, check.device_id)
+    bad = status in (CheckStatus.DOWN, CheckStatus.FAULT)
+    new_state = step(alert, bad, device_pattern())
+    alert.evaluated_until = at
+    if new_state:
+        name = str(check.device)
+        reason = (_("%(device)s: %(method)s %(detail)s") % {"device": name, "method": check.get_method_display(),
+                                                             "detail": detail}
+                  if new_state == AlertState.RAISED else _("%(device)s answers again") % {"device": name})
+        _flip(alert, new_state, at, None, reason)
+    else:
+        alert.save(update_fields=["recent", "clean_streak", "evaluated_until"])
+    return new_state

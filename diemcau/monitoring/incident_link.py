@@ -1,0 +1,112 @@
+"""The one place monitoring talks to the incidents app.
+
+An alert that raises opens an incident for its site and problem, or adds to
+the one already open (all link problems of a site are one incident for the
+link's operator). When every alert behind the incident has cleared, the
+incident is resolved automatically, unless a person has taken it over
+(acknowledged, answered, triaged, commented): then only a note is added and
+the person closes it.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from diemcau.monitoring.choices import AlertState, Problem
+
+log = logging.getLogger(__name__)
+
+# problem → (symptom code, suspected cause code, severity)
+ROUTING = {
+    Problem.LOSS: ("unstable_signal", "network", "high"),
+    Problem.JITTER: ("unstable_signal", "network", "high"),
+    Problem.RTT: ("video_lag", "network", "normal"),
+    Problem.MOS: ("audio_noise", "network", "high"),
+    Problem.TREND: ("unstable_signal", "network", "low"),
+    Problem.NO_DATA: ("cannot_connect", "unknown", "normal"),
+    Problem.DEVICE: ("cannot_connect", "equipment", "normal"),
+}
+
+
+def _term(taxonomy: str, code: str):
+    from diemcau.inventory.models import Term
+
+    return Term.objects.filter(taxonomy=taxonomy, code=code).first()
+
+
+def _open(incident) -> bool:
+    from diemcau.incidents.choices import Status
+
+    return incident is not None and incident.status in Status.open_values()
+
+
+def _taken_over(incident) -> bool:
+    """A person acted on it (anything after the automatic report, by someone)."""
+    from diemcau.incidents.choices import EventKind
+
+    return incident.events.exclude(kind=EventKind.REPORTED).filter(user__isnull=False).exists()
+
+
+def _siblings(alert):
+    from diemcau.monitoring.models import Alert
+
+    return [a for a in Alert.objects.filter(site_id=alert.site_id).select_related("incident")
+            if a.incident_key == alert.incident_key and a.pk != alert.pk]
+
+
+def alert_flipped(alert, new_state: str, *, at) -> None:
+    """Open, update or resolve the incident behind ``alert``."""
+    try:
+        if new_state == AlertState.RAISED:
+            _raised(alert, at)
+        else:
+            _cleared(alert, at)
+    except (ImportError, ValidationError):
+        # The alert and its flip are recorded either way; an incident that
+        # cannot be written (incidents app misconfigured) must not stop the
+        # evaluation of every other site.
+        log.exception("incident for alert %s not updated", alert.pk)
+
+
+def _raised(alert, at) -> None:
+    from diemcau.incidents.choices import Channel
+    from diemcau.incidents.services import incident_comment, incident_report
+
+    shared = next((a.incident for a in _siblings(alert) if _open(a.incident)), None)
+    if shared is None and _open(alert.incident):
+        shared = alert.incident
+    if shared is not None:
+        incident_comment(shared, user=None, note=_("Monitoring: %(detail)s") % {"detail": alert.detail})
+        alert.incident = shared
+    else:
+        symptom, cause, severity = ROUTING.get(alert.problem, ROUTING[Problem.LOSS])
+        description = _("Automatic alert from link monitoring: %(detail)s") % {"detail": alert.detail}
+        alert.incident = incident_report(
+            site=alert.site, user=None, symptoms=[t for t in [_term("symptom", symptom)] if t]
+            or [_term("symptom", "other")], description=description, severity=severity,
+            suspected_cause=_term("cause", cause), channel=Channel.MONITORING, at=at)
+    alert.save(update_fields=["incident"])
+
+
+def _cleared(alert, at) -> None:
+    from diemcau.incidents.services import incident_comment, incident_resolve
+
+    incident = alert.incident
+    if not _open(incident):
+        return
+    if any(a.state == AlertState.RAISED and a.incident_id == incident.pk for a in _siblings(alert)):
+        incident_comment(incident, user=None, note=_("Monitoring: %(detail)s") % {"detail": alert.detail})
+        return
+    if _taken_over(incident):
+        incident_comment(incident, user=None, note=_(
+            "Monitoring: the alert has cleared (%(detail)s). Confirm the fix and resolve the incident.")
+            % {"detail": alert.detail})
+        return
+    _symptom, cause, _severity = ROUTING.get(alert.problem, ROUTING[Problem.LOSS])
+    incident_resolve(incident, user=None, cause_found=_term("cause", cause) or _term("cause", "unknown"),
+                     action_taken=_term("action", "keep"),
+                     resolution=_("Cleared by itself: monitoring shows the problem has been gone for several "
+                                  "rounds (%(detail)s).") % {"detail": alert.detail})

@@ -1,0 +1,161 @@
+"""Roll-ups of the probe results: 1 minute from raw samples, 1 hour from minutes, 1 day from hours.
+
+Only the buckets touched by newly received samples are recomputed, so late
+results (an agent back after an outage) land in the right minute. Days are
+local days (Asia/Ho_Chi_Minh), the ones people read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from diemcau.monitoring.choices import Grade, Period, SampleKind
+from diemcau.monitoring.levels import grade, grade_thresholds
+from diemcau.monitoring.models import Rollup, Sample
+
+BAD_GRADES = {Grade.BAD, Grade.TERRIBLE}
+UPDATE_FIELDS = ["rounds", "bad_rounds", "rtt_avg", "rtt_max", "jitter_avg", "jitter_max", "loss_avg", "loss_max",
+                 "mos_avg", "mos_min"]
+
+
+def bucket_start(when: dt.datetime, period: int) -> dt.datetime:
+    if period == Period.DAY:
+        local = when.astimezone(ZoneInfo(settings.TIME_ZONE))
+        return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(dt.UTC)
+    stamp = int(when.timestamp())
+    return dt.datetime.fromtimestamp(stamp - stamp % period, tz=dt.UTC)
+
+
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else None
+
+
+def _weighted(pairs):
+    pairs = [(v, w) for v, w in pairs if v is not None and w]
+    total = sum(w for _, w in pairs)
+    return sum(v * w for v, w in pairs) / total if total else None
+
+
+def _extreme(values, pick):
+    values = [v for v in values if v is not None]
+    return pick(values) if values else None
+
+
+def summarise_rounds(rows, thresholds) -> dict:
+    """Raw rounds ``(rtt, jitter, loss, mos)`` → one roll-up's figures."""
+    rtts, jitters, losses, moses = zip(*rows, strict=True)
+    bad = sum(1 for _, j, loss, _m in rows if grade(loss, j, thresholds) in BAD_GRADES)
+    return {"rounds": len(rows), "bad_rounds": bad, "rtt_avg": _mean(rtts), "rtt_max": _extreme(rtts, max),
+            "jitter_avg": _mean(jitters), "jitter_max": _extreme(jitters, max), "loss_avg": _mean(losses),
+            "loss_max": _extreme(losses, max), "mos_avg": _mean(moses), "mos_min": _extreme(moses, min)}
+
+
+def merge_rollups(parts) -> dict:
+    """Finer roll-ups → one coarser roll-up, averages weighted by rounds."""
+    return {
+        "rounds": sum(p.rounds for p in parts), "bad_rounds": sum(p.bad_rounds for p in parts),
+        "rtt_avg": _weighted((p.rtt_avg, p.rounds) for p in parts), "rtt_max": _extreme([p.rtt_max for p in parts], max),
+        "jitter_avg": _weighted((p.jitter_avg, p.rounds) for p in parts),
+        "jitter_max": _extreme([p.jitter_max for p in parts], max),
+        "loss_avg": _weighted((p.loss_avg, p.rounds) for p in parts),
+        "loss_max": _extreme([p.loss_max for p in parts], max),
+        "mos_avg": _weighted((p.mos_avg, p.rounds) for p in parts),
+        "mos_min": _extreme([p.mos_min for p in parts], min),
+    }
+
+
+def upsert(rows: list[Rollup]) -> None:
+    if rows:
+        Rollup.objects.bulk_create(rows, batch_size=1000, update_conflicts=True,
+                                   unique_fields=["site", "period", "bucket"], update_fields=UPDATE_FIELDS)
+
+
+def _span(buckets, period):
+    return min(buckets), max(buckets) + dt.timedelta(seconds=period)
+
+
+def rollup_minutes(touched: dict[int, set]) -> dict[int, set]:
+    """Recompute the minute roll-ups ``{site_id: {minute, …}}``; returns the hours they fall in."""
+    thresholds = grade_thresholds()
+    out, hours = [], defaultdict(set)
+    for site_id, minutes in touched.items():
+        start, end = _span(minutes, Period.MINUTE)
+        grouped = defaultdict(list)
+        rows = Sample.objects.filter(site_id=site_id, kind=SampleKind.PROBE, measured_at__gte=start,
+                                     measured_at__lt=end).values_list("measured_at", "rtt_ms", "jitter_ms",
+                                                                       "loss_pct", "mos")
+        for measured_at, *values in rows.iterator(chunk_size=5000):
+            minute = bucket_start(measured_at, Period.MINUTE)
+            if minute in minutes:
+                grouped[minute].append(values)
+        for minute, values in grouped.items():
+            out.append(Rollup(site_id=site_id, period=Period.MINUTE, bucket=minute,
+                              **summarise_rounds(values, thresholds)))
+            hours[site_id].add(bucket_start(minute, Period.HOUR))
+    upsert(out)
+    return hours
+
+
+def rollup_from_finer(touched: dict[int, set], period: int, finer: int) -> dict[int, set]:
+    """Recompute ``period`` roll-ups from ``finer`` ones; returns the days touched (for hours)."""
+    out, coarser = [], defaultdict(set)
+    for site_id, buckets in touched.items():
+        start, end = min(buckets), max(buckets) + dt.timedelta(seconds=period)
+        if period == Period.DAY:
+            end = max(buckets) + dt.timedelta(days=1, hours=1)
+        grouped = defaultdict(list)
+        for part in Rollup.objects.filter(site_id=site_id, period=finer, bucket__gte=start, bucket__lt=end):
+            bucket = bucket_start(part.bucket, period)
+            if bucket in buckets:
+                grouped[bucket].append(part)
+        for bucket, parts in grouped.items():
+            out.append(Rollup(site_id=site_id, period=period, bucket=bucket, **merge_rollups(parts)))
+            if period == Period.HOUR:
+                coarser[site_id].add(bucket_start(bucket, Period.DAY))
+    upsert(out)
+    return coarser
+
+
+def rollup_samples(received_after: dt.datetime, received_until: dt.datetime) -> int:
+    """Roll up the probe samples received in ``(after, until]``; returns how many minutes were recomputed."""
+    touched = defaultdict(set)
+    rows = Sample.objects.filter(kind=SampleKind.PROBE, received_at__gt=received_after,
+                                 received_at__lte=received_until).values_list("site_id", "measured_at")
+    for site_id, measured_at in rows.iterator(chunk_size=5000):
+        touched[site_id].add(bucket_start(measured_at, Period.MINUTE))
+    if not touched:
+        return 0
+    hours = rollup_minutes(touched)
+    days = rollup_from_finer(hours, Period.HOUR, Period.MINUTE)
+    rollup_from_finer(days, Period.DAY, Period.HOUR)
+    return sum(len(v) for v in touched.values())
+
+
+def retention() -> dict:
+    """Days each kind of row is kept (settings, with defaults)."""
+    return {
+        "raw": int(getattr(settings, "MONITORING_RAW_DAYS", 7)),
+        Period.MINUTE: int(getattr(settings, "MONITORING_MINUTE_ROLLUP_DAYS", 35)),
+        Period.HOUR: int(getattr(settings, "MONITORING_HOUR_ROLLUP_DAYS", 400)),
+        Period.DAY: int(getattr(settings, "MONITORING_DAY_ROLLUP_DAYS", 3650)),
+    }
+
+
+def prune(now: dt.datetime | None = None) -> dict:
+    """Delete raw samples, check results and roll-ups past their retention."""
+    from diemcau.monitoring.models import CheckResult
+
+    now = now or timezone.now()
+    keep = retention()
+    removed = {"raw": Sample.objects.filter(measured_at__lt=now - dt.timedelta(days=keep["raw"])).delete()[0],
+               "checks": CheckResult.objects.filter(at__lt=now - dt.timedelta(days=keep["raw"])).delete()[0]}
+    for period in (Period.MINUTE, Period.HOUR, Period.DAY):
+        removed[period.label] = Rollup.objects.filter(
+            period=period, bucket__lt=now - dt.timedelta(days=keep[period])).delete()[0]
+    return removed
