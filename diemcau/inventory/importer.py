@@ -675,8 +675,12 @@ class Importer:
                     value = model_field.get_default() if key in ("quantity", "is_hub") else ""
                 setattr(obj, key, value)
 
-    def _save(self, sheet: _Sheet, row: _Row, obj, *, before: dict | None, site_key: str, site: Site):
-        """Validate with the model's own rules, save, record history; or report why not."""
+    def _save(self, sheet: _Sheet, row: _Row, obj, *, before: dict | None, site_key: str, site: Site,
+              deferred: list | None = None):
+        """Validate with the model's own rules, then save and record history; or report why not.
+
+        With ``deferred`` the write is only queued there: for rows nothing else depends on.
+        """
         changes = diff(before, snapshot(obj)) if before is not None else None
         if before is not None and not changes:
             self._count(sheet, "unchanged")
@@ -707,6 +711,16 @@ class Importer:
             if isinstance(obj, Site):
                 self.failed_sites.add(obj.code)
             return
+        self._count(sheet, "created" if before is None else "updated")
+        if changes and len(self.result.changes) < ERRORS_SHOWN:
+            labels = {str(obj._meta.get_field(name).verbose_name): pair for name, pair in changes.items()}
+            self.result.changes.append(Change(sheet.title, row.number, str(obj), labels))
+        if deferred is not None:
+            deferred.append((sheet, row, obj, before, changes, site_key, site))
+        else:
+            self._write(sheet, row, obj, before, changes, site_key, site)
+
+    def _write(self, sheet: _Sheet, row: _Row, obj, before, changes, site_key: str, site: Site):
         obj.updated_at = timezone.now()
         try:
             if before is None:
@@ -721,10 +735,6 @@ class Importer:
         if not self.dry_run and not self.result.errors:  # else all is rolled back: spare the history rows
             record_change(obj, user=self.user, before=before, via=ChangeVia.IMPORT, site=site,
                           action=ChangeAction.CREATE if before is None else ChangeAction.UPDATE)
-        self._count(sheet, "created" if before is None else "updated")
-        if changes and len(self.result.changes) < ERRORS_SHOWN:
-            labels = {str(obj._meta.get_field(name).verbose_name): pair for name, pair in changes.items()}
-            self.result.changes.append(Change(sheet.title, row.number, str(obj), labels))
 
     def _may_change(self, site: Site) -> bool:
         return self.user is None or access.can_change_site(self.user, site)
@@ -825,6 +835,7 @@ class Importer:
         seen_serial, occurrences = {}, Counter()
         unknown = self.terms[Taxonomy.DEVICE_CONDITION].get("unknown")
         fields = [c.key for c in DEVICES.columns if c.key != "site"]
+        deferred = []
         for row in sheet.rows:
             self._tick()
             serial = row.values.get("serial") or ""
@@ -859,7 +870,11 @@ class Importer:
             if device.condition_id is None:
                 device.condition = unknown
             device.site = site
-            self._save(sheet, row, device, before=before, site_key="site", site=site)
+            self._save(sheet, row, device, before=before, site_key="site", site=site, deferred=deferred)
+        # Nothing depends on a device row, so devices are written only when the whole file is good.
+        if not self.dry_run and not self.result.errors:
+            for item in deferred:
+                self._write(*item)
 
     def _links(self, sheet: _Sheet):
         existing = defaultdict(list)

@@ -172,3 +172,17 @@ def test_dry_run_reports_what_would_change_and_saves_nothing(province):
     assert result.ok and not result.applied
     assert result.total == {"created": 8}
     assert counts() == before
+
+
+def test_dost_may_move_a_site_to_another_organisation(province):
+    result = import_inventory(xlsx({"sites": [site_row(code="X-14-02", org="X-20", name="Phòng họp nhỏ Thông Nông")]}),
+                              user=province.staff)
+    assert result.ok and result.total == {"updated": 1}
+    province.site_a2.refresh_from_db()
+    assert province.site_a2.organization == province.commune_b
+
+
+def test_progress_is_reported_up_to_the_last_row(province):
+    calls = []
+    import_inventory(good_file(), user=province.admin, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (8, 8)

@@ -7,6 +7,7 @@ import pytest
 from django.utils import translation
 
 from diemcau.inventory.importer import import_inventory
+from diemcau.inventory.models import Site
 from diemcau.inventory.tests.import_helpers import (
     contact_row,
     counts,
@@ -173,6 +174,27 @@ def test_a_bad_site_row_reports_once_and_its_devices_are_still_checked(province)
     assert refused(data, province.admin) == [
         "Sheet 'Điểm cầu', row 2, column C (Tên điểm cầu): This cell is required.",
         "Sheet 'Thiết bị', row 2, column H (Năm đưa vào sử dụng): 'năm ngoái' is not a number.",
+    ]
+
+
+def test_a_unit_user_cannot_take_over_or_reach_another_organisations_site(province):
+    data = xlsx({"sites": [site_row(code="X-20-01")], "devices": [device_row(site="X-20-01")],
+                 "contacts": [contact_row(site="SYT-01")]})
+    assert refused(data, province.tech) == [
+        "Sheet 'Điểm cầu', row 2, column B (Mã điểm cầu): Site code X-20-01 is already used by another "
+        "organisation; choose another code.",
+        "Sheet 'Cán bộ kỹ thuật', row 2, column A (Mã điểm cầu): Site SYT-01 is neither in the sheet 'Điểm cầu' of "
+        "this file nor among the sites you may change.",
+    ]
+
+
+def test_a_retired_site_must_be_restored_before_it_is_imported(province):
+    from django.utils import timezone
+
+    Site.objects.filter(pk=province.site_a2.pk).update(retired_at=timezone.now())
+    assert refused(xlsx({"sites": [site_row(code="X-14-02")]}), province.head) == [
+        "Sheet 'Điểm cầu', row 2, column B (Mã điểm cầu): Site X-14-02 was retired; restore it on its page "
+        "before importing it.",
     ]
 
 
