@@ -37,6 +37,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -647,7 +648,9 @@ class Importer:
                 codes |= {r.values.get("site") for r in s.rows}
         codes.discard(None)
         codes.discard(_BAD)
-        self.db_sites = {s.code: s for s in Site.objects.filter(code__in=codes).select_related("organization")}
+        # Codes are compared in capitals: "x-14-01" in a file is the site X-14-01.
+        self.db_sites = {s.code.upper(): s for s in Site.objects.annotate(upper_code=Upper("code")).filter(
+            upper_code__in=codes).select_related("organization")}
         self.file_sites, self.failed_sites = {}, set()
         if "sites" in by_key:
             self._sites(by_key["sites"])
@@ -709,7 +712,7 @@ class Importer:
                 for message in messages:
                     self.error(sheet, row.number, key, message)
             if isinstance(obj, Site):
-                self.failed_sites.add(obj.code)
+                self.failed_sites.add(obj.code.upper())
             return
         self._count(sheet, "created" if before is None else "updated")
         if changes and len(self.result.changes) < ERRORS_SHOWN:
@@ -851,7 +854,7 @@ class Importer:
             device = None
             if serial:
                 device = by_serial.get(serial)
-                if device is not None and (device.site.code != site.code or device.retired_at is not None):
+                if device is not None and (device.site_id != site.pk or device.retired_at is not None):
                     self.error(sheet, row.number, "serial", _(
                         "Serial %(serial)s is already recorded at site %(site)s.") % {
                             "serial": serial, "site": device.site.code})

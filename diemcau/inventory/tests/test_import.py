@@ -186,3 +186,11 @@ def test_progress_is_reported_up_to_the_last_row(province):
     calls = []
     import_inventory(good_file(), user=province.admin, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (8, 8)
+
+
+def test_site_codes_match_whatever_their_case(province):
+    province.site_a2.code = "x-14-02"
+    province.site_a2.save()
+    result = import_inventory(xlsx({"devices": [device_row(site="X-14-02", serial="SN-CASE")]}), user=province.tech)
+    assert result.ok, [str(e) for e in result.all_errors]
+    assert Device.objects.get(serial="SN-CASE").site == province.site_a2
