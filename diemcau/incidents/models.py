@@ -337,3 +337,32 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient} ({self.status})"
+
+
+class SlaTally(models.Model):
+    """Monthly sums of the SLA clocks, so the report reads a few thousand rows, not millions.
+
+    One row per holder, site organisation, month (Hanoi time, by the clock's
+    start) and target. Kept exact by ``incident_recompute`` (it applies the
+    difference between a clock's old and new contribution) and rebuilt from
+    the clocks by ``tallies.sla_tally_rebuild``.
+    """
+
+    holder = models.ForeignKey("inventory.Organization", on_delete=models.CASCADE, related_name="+")
+    site_org = models.ForeignKey("inventory.Organization", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    target = models.CharField(max_length=12, choices=Target.choices)
+    started = models.IntegerField(default=0)
+    met = models.IntegerField(default=0)
+    missed = models.IntegerField(default=0)
+    answered = models.IntegerField(default=0)
+    answered_seconds = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["holder", "site_org", "month", "target"],
+                                               name="sla_tally_unique")]
+        indexes = [models.Index(fields=["month", "holder"], name="sla_tally_month"),
+                   models.Index(fields=["site_org", "month"], name="sla_tally_site_org")]
+
+    def __str__(self) -> str:
+        return f"{self.holder_id} {self.month:%Y-%m} {self.target}"

@@ -19,32 +19,32 @@ from diemcau.incidents import access, reports
 
 
 class PeriodForm(BootstrapMixin, forms.Form):
-    start = forms.DateField(label=gettext_lazy("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label=gettext_lazy("From month"), required=False, input_formats=["%Y-%m", "%Y-%m-%d"],
+                            widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+    end = forms.DateField(label=gettext_lazy("To month"), required=False, input_formats=["%Y-%m", "%Y-%m-%d"],
+                          widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
 
 
 def _period(request):
-    today = timezone.localdate()
-    default_start = (today.replace(day=1) - dt.timedelta(days=335)).replace(day=1)
-    form = PeriodForm(request.GET or None, initial={"start": default_start, "end": today})
-    start, end = default_start, today
+    """First days of the first and last months (the last twelve months by default)."""
+    this_month = timezone.localdate().replace(day=1)
+    default_start = (this_month - dt.timedelta(days=320)).replace(day=1)
+    form = PeriodForm(request.GET or None, initial={"start": default_start, "end": this_month})
+    start, end = default_start, this_month
     if form.is_valid():
-        start = form.cleaned_data["start"] or default_start
-        end = form.cleaned_data["end"] or today
-    tz = timezone.get_current_timezone()
-    as_dt = lambda d: dt.datetime.combine(d, dt.time.min, tzinfo=tz)  # noqa: E731
-    return form, as_dt(start), as_dt(end + dt.timedelta(days=1)), start, end
+        start = (form.cleaned_data["start"] or default_start).replace(day=1)
+        end = (form.cleaned_data["end"] or this_month).replace(day=1)
+    return form, start, max(start, end)
 
 
 @login_required
 def sla_report(request):
     user = request.user
-    form, start, end, start_day, end_day = _period(request)
-    report = reports.sla_report(incidents=access.incidents_for_user(user), start=start, end=end,
-                                province_wide=user.sees_province)
+    form, start, end = _period(request)
+    report = reports.sla_report(user=user, incidents=access.incidents_for_user(user), start=start, end=end,
+                                tz=timezone.get_current_timezone())
     if request.GET.get("export") == "xlsx":
-        return _excel(report, start_day, end_day)
+        return _excel(report, start, end)
     chart = {
         "months": [r.label for r in report.by_month],
         "ack": [r.ack_pct for r in report.by_month],
@@ -72,8 +72,8 @@ def _excel(report, start_day, end_day):
         for r in rows:
             sheet.append([r.label, r.incidents, r.mtta, r.mttr, r.ack_pct, r.respond_pct, r.resolve_pct])
 
-    period = _("From %(start)s to %(end)s") % {"start": start_day.strftime("%d/%m/%Y"),
-                                               "end": end_day.strftime("%d/%m/%Y")}
+    period = _("From %(start)s to %(end)s") % {"start": start_day.strftime("%m/%Y"),
+                                               "end": end_day.strftime("%m/%Y")}
     sheet = workbook.active
     sheet.title = _("By organisation")[:31]
     table(sheet, period, report.by_org, header[0])
@@ -96,5 +96,5 @@ def _excel(report, start_day, end_day):
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="sla-{start_day:%Y%m%d}-{end_day:%Y%m%d}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="sla-{start_day:%Y%m}-{end_day:%Y%m}.xlsx"'
     return response

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from diemcau.incidents import hooks, notify
+from diemcau.incidents import hooks, notify, tallies
 from diemcau.incidents.choices import (
     DEFAULT_FAMILIES,
     Channel,
@@ -86,6 +86,9 @@ def incident_recompute(incident: Incident, *, now: dt.datetime | None = None, ca
     derived = derive(events, policies=policies or PolicyBook(), calendar=calendar or province_calendar(), now=now)
     existing = {h.period: h for h in incident.holdings.all()}
     clocks = {(c.holding_id, c.target): c for c in Clock.objects.filter(incident=incident)}
+    site_org_id = Site.objects.filter(pk=incident.site_id).values_list("organization_id", flat=True).first()
+    before = [tallies.contribution(c, site_org_id) for c in clocks.values()]
+    after = []
     for spec in derived.holdings:
         holding = existing.pop(spec.period, None) or Holding(incident=incident, period=spec.period)
         holding.holder_id, holding.started_at, holding.ended_at = spec.holder_id, spec.started_at, spec.ended_at
@@ -98,8 +101,10 @@ def incident_recompute(incident: Incident, *, now: dt.datetime | None = None, ca
                 setattr(clock, name, getattr(cspec, name))
             clock.holder_id = spec.holder_id
             clock.save()
+            after.append(tallies.contribution(clock, site_org_id))
     for stale in existing.values():
         stale.delete()
+    tallies.apply(tallies.difference(before, after))
     _denormalise(incident, derived, events)
     return incident
 

@@ -23,8 +23,13 @@ def test_the_demo_has_a_year_of_history_open_incidents_repeats_and_operators_tha
     assert CalendarDay.objects.filter(date__year=2026).exists()
     assert SlaPolicy.objects.filter(operator__isnull=False).exists()
     assert IncidentEvent.objects.filter(kind="reassigned").exclude(note="").exists()
-    report = reports.sla_report(incidents=Incident.objects.all(), start=now - dt.timedelta(days=366), end=now,
-                                province_wide=True)
+    from diemcau.accounts.models import User
+
+    leader = User.objects.get(username="lanhdao")
+    this_month = timezone.localdate().replace(day=1)
+    report = reports.sla_report(user=leader, incidents=Incident.objects.all(),
+                                start=(this_month - dt.timedelta(days=340)).replace(day=1), end=this_month,
+                                tz=timezone.get_current_timezone())
     operators = {r.label: r for r in report.operators}
     vnpt, viettel = operators["VNPT Cao Bằng"], operators["Viettel Cao Bằng"]
     assert vnpt.incidents > 50 and viettel.incidents > 30

@@ -87,3 +87,20 @@ def test_list_report_and_overview_queries_do_not_grow_with_incidents(province, r
         render_to_string(template, {"panel": context})
     with django_assert_max_num_queries(12):
         assert client.get(reverse("incidents:list"), {"export": "xlsx"}).status_code == 200
+
+
+def test_the_monthly_tallies_always_equal_a_recount_from_the_clocks(province, report, at):
+    from diemcau.incidents import escalation
+    from diemcau.incidents.models import SlaTally
+    from diemcau.incidents.tallies import sla_tally_rebuild
+
+    _history(province, report, at)
+    extra = report(province.site_a, province.tech, local(2026, 3, 31, 16, 0), severity="high")
+    with at(local(2026, 4, 1, 9, 0)):
+        escalation.sla_scan()
+        services.incident_reassign(extra, user=province.staff, holder=province.dost, reason="Lỗi nền tảng")
+    fields = ("holder_id", "site_org_id", "month", "target", "started", "met", "missed", "answered",
+              "answered_seconds")
+    live = sorted(t for t in SlaTally.objects.values_list(*fields) if any(t[4:]))
+    sla_tally_rebuild()
+    assert live == sorted(SlaTally.objects.values_list(*fields))

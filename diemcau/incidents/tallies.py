@@ -1,0 +1,73 @@
+"""Keeping SlaTally exact: each clock adds its contribution to one monthly row."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from diemcau.incidents.choices import ClockState
+from diemcau.incidents.models import Clock, SlaTally
+
+FIELDS = ("started", "met", "missed", "answered", "answered_seconds")
+MISSED = (ClockState.MISSED, ClockState.OVERDUE)
+
+
+def month_of(moment):
+    return timezone.localtime(moment).date().replace(day=1)
+
+
+def contribution(clock, site_org_id):
+    """(key, vector) of one clock, or None for an unsaved one."""
+    if clock is None or clock.pk is None or clock.started_at is None:
+        return None
+    key = (clock.holder_id, site_org_id, month_of(clock.started_at), clock.target)
+    answered = clock.met_at is not None
+    return key, (1, int(clock.state == ClockState.MET), int(clock.state in MISSED), int(answered),
+                 clock.elapsed_seconds if answered else 0)
+
+
+def apply(deltas: dict) -> None:
+    """Add the non-zero differences to their rows (creating rows as needed)."""
+    for (holder_id, site_org_id, month, target), vector in deltas.items():
+        if not any(vector):
+            continue
+        row, _created = SlaTally.objects.get_or_create(holder_id=holder_id, site_org_id=site_org_id, month=month,
+                                                       target=target)
+        SlaTally.objects.filter(pk=row.pk).update(**{name: F(name) + value for name, value in
+                                                     zip(FIELDS, vector, strict=True) if value})
+
+
+def difference(before: list, after: list) -> dict:
+    deltas = defaultdict(lambda: [0] * len(FIELDS))
+    for sign, items in ((-1, before), (1, after)):
+        for item in items:
+            if item is None:
+                continue
+            key, vector = item
+            for index, value in enumerate(vector):
+                deltas[key][index] += sign * value
+    return deltas
+
+
+def _as_date(value):
+    return timezone.localtime(value).date() if hasattr(value, "hour") else value
+
+
+def sla_tally_rebuild() -> int:
+    """Recount every tally from the clocks (after bulk loads); returns the number of rows."""
+    SlaTally.objects.all().delete()
+    rows = Clock.objects.annotate(month=TruncMonth("started_at")).values(
+        "holder_id", "incident__site__organization_id", "month", "target").annotate(
+        n=Count("pk"), met=Count("pk", filter=Q(state=ClockState.MET)),
+        missed=Count("pk", filter=Q(state__in=MISSED)), answered=Count("pk", filter=Q(met_at__isnull=False)),
+        seconds=Sum("elapsed_seconds", filter=Q(met_at__isnull=False)),
+    ).order_by()
+    tallies = [SlaTally(holder_id=r["holder_id"], site_org_id=r["incident__site__organization_id"],
+                        month=_as_date(r["month"]),
+                        target=r["target"], started=r["n"], met=r["met"], missed=r["missed"],
+                        answered=r["answered"], answered_seconds=r["seconds"] or 0) for r in rows]
+    SlaTally.objects.bulk_create(tallies, batch_size=2000)
+    return len(tallies)
