@@ -124,13 +124,13 @@ def grow(total, rng):
             picks.append((symptom[0], operator, org_id, reported, resolved))
         with transaction.atomic():
             Incident.objects.bulk_create(incidents, batch_size=5000)
-            through.objects.bulk_create([through(incident_id=i.pk, term_id=p[0]) for i, p in zip(incidents, picks)],
+            through.objects.bulk_create([through(incident_id=i.pk, term_id=p[0]) for i, p in zip(incidents, picks, strict=True)],
                                         batch_size=5000)
             holdings = [Holding(incident_id=i.pk, holder_id=p[1] or p[2], period=1, started_at=p[3])
-                        for i, p in zip(incidents, picks)]
+                        for i, p in zip(incidents, picks, strict=True)]
             Holding.objects.bulk_create(holdings, batch_size=5000)
             clocks = []
-            for holding, (_s, _o, _org, reported, resolved) in zip(holdings, picks):
+            for holding, (_s, _o, _org, reported, resolved) in zip(holdings, picks, strict=True):
                 for target, limit in (("acknowledge", 3600), ("respond", 4 * 3600), ("resolve", 16 * 3600)):
                     elapsed = rng.randint(60, int(limit * 1.6))
                     met = resolved is not None
@@ -185,7 +185,7 @@ def main():
 
     small, large = results[size], results[size_large]
     print(f"\n{'page':<46}{size:>8,} inc. ms (q){size_large:>14,} inc. ms (q){'ratio':>8}")
-    for (label, ms_small, q_small), (_l, ms_large, q_large) in zip(small, large):
+    for (label, ms_small, q_small), (_l, ms_large, q_large) in zip(small, large, strict=True):
         print(f"{label:<46}{ms_small:>10.1f} ({q_small:>2}){ms_large:>18.1f} ({q_large:>2}){ms_large / ms_small:>8.1f}")
 
 
