@@ -8,4 +8,14 @@ class MonitoringConfig(DiemcauAppConfig):
     name = "diemcau.monitoring"
     label = "monitoring"
     verbose_name = _("Monitoring")
-    url_prefix = 'monitoring'
+    url_prefix = "monitoring"
+    nav_order = 35
+    site_panel = "diemcau.monitoring.panels.site_panel"
+    overview_panel = "diemcau.monitoring.panels.overview_panel"
+
+    @property
+    def nav(self):
+        return (
+            (_("Link quality"), "monitoring:board", None),
+            (_("Vendor status OIDs"), "monitoring:vendor_oids", {"dost_admin", "dost_staff"}),
+        )

@@ -1,0 +1,48 @@
+"""Who sees and changes what in monitoring — built on the inventory's site access.
+
+- Quality figures, alerts and device check results follow the site: whoever
+  sees the site sees them (operators: the sites whose links they provide).
+- Agent tokens and device checks are changed by whoever changes the site
+  (its unit's users, DOST).
+- Vendor status OIDs are province-wide configuration: DOST only.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from diemcau.inventory.access import can_change_site, site_for_user, sites_for_user
+from diemcau.monitoring.models import AgentToken, DeviceCheck
+
+
+def monitored_sites_for_user(user):
+    return sites_for_user(user)
+
+
+def site_for_monitoring(user, pk, *, change: bool = False):
+    return site_for_user(user, pk, change=change)
+
+
+def can_manage_agent(user, site) -> bool:
+    return not site.is_retired and can_change_site(user, site)
+
+
+def token_for_user(user, site, pk) -> AgentToken:
+    token = AgentToken.objects.filter(site=site, pk=pk).first()
+    if token is None:
+        raise Http404
+    if not can_manage_agent(user, site):
+        raise PermissionDenied
+    return token
+
+
+def check_for_user(user, pk, *, change: bool = False) -> DeviceCheck:
+    check = DeviceCheck.objects.select_related("device", "device__site").filter(pk=pk).first()
+    if check is None or not sites_for_user(user, include_retired=True).filter(pk=check.device.site_id).exists():
+        raise Http404
+    if change and not can_change_site(user, check.device.site):
+        raise PermissionDenied
+    return check
+
+
+def can_configure_vendors(user) -> bool:
+    return user.is_authenticated and user.edits_province

@@ -1,0 +1,41 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from diemcau.core.forms import BootstrapMixin
+from diemcau.inventory.models import Organization, Term
+from diemcau.monitoring.choices import Grade
+from diemcau.monitoring.models import DeviceCheck, VendorStatusOid
+
+
+class BoardFilter(BootstrapMixin, forms.Form):
+    organization = forms.ModelChoiceField(
+        label=_("Organisation"), required=False,
+        queryset=Organization.objects.filter(is_active=True).exclude(kind__code="operator").order_by("name"))
+    operator = forms.ModelChoiceField(
+        label=_("Operator"), required=False,
+        queryset=Organization.objects.filter(is_active=True, kind__code="operator").order_by("name"))
+    link_kind = forms.ModelChoiceField(
+        label=_("Link kind"), required=False,
+        queryset=Term.objects.filter(taxonomy="link_kind", is_active=True).order_by("position"))
+    grade = forms.ChoiceField(label=_("Grade"), required=False, choices=[("", "—")] + list(Grade.choices))
+
+
+class DeviceCheckForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = DeviceCheck
+        fields = ["device", "method", "port", "enabled", "snmp_version", "snmp_community", "snmp_user",
+                  "snmp_auth_key", "snmp_priv_key"]
+        widgets = {"snmp_community": forms.PasswordInput(render_value=True),
+                   "snmp_auth_key": forms.PasswordInput(render_value=True),
+                   "snmp_priv_key": forms.PasswordInput(render_value=True)}
+
+    def __init__(self, *args, site=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["device"].queryset = site.devices.active().filter(ip_address__isnull=False).select_related("group")
+        self.fields["device"].help_text = _("Only devices with a management IP address are listed.")
+
+
+class VendorStatusOidForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = VendorStatusOid
+        fields = ["manufacturer", "model", "oid", "healthy_values", "label"]
