@@ -23,9 +23,10 @@ def setup_logging(cfg=None, to_file=True, level=None):
     root = logging.getLogger("diemcau_agent")
     root.setLevel(level or (cfg.log_level if cfg else "INFO"))
     fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    console = logging.StreamHandler()
-    console.setFormatter(fmt)
-    root.addHandler(console)
+    if sys.stderr is not None:  # None under pythonw.exe (Windows task)
+        console = logging.StreamHandler()
+        console.setFormatter(fmt)
+        root.addHandler(console)
     if cfg and to_file:
         try:
             os.makedirs(os.path.dirname(os.path.abspath(cfg.log_file)), exist_ok=True)

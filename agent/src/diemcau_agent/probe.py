@@ -35,7 +35,11 @@ def run_train(host, port, count=50, interval=0.02, grace=2.0, size=packet.PACKET
     sock = socket.socket(family, socket.SOCK_DGRAM)
     try:
         if dscp and family == socket.AF_INET:
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, dscp << 2)
+            try:
+                sock.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, dscp << 2)
+            except OSError:
+                pass  # Windows may refuse or ignore it without QoS policy; marking is a courtesy
+
         sock.setblocking(False)
         try:
             sock.connect(address)

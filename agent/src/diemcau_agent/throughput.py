@@ -20,26 +20,33 @@ HELLO = "DCTP1"
 
 
 def _paced_send(sock, seconds, kbps):
-    """Send zeros at ``kbps`` for ``seconds``; returns bytes sent."""
+    """Send zeros at ``kbps`` for ``seconds``; returns bytes sent.
+
+    Chunks are about 20 ms of data and each leaves only when the budget
+    (elapsed × rate) covers what was already sent, so the receiver sees the
+    asked-for rate from its first read on, with no initial burst.
+    """
     rate = kbps * 1000.0 / 8.0
-    chunk = bytes(CHUNK)
+    size = int(max(512, min(CHUNK, rate * 0.02)))
+    chunk = bytes(size)
     start = time.perf_counter()
     sent = 0
     while True:
         now = time.perf_counter()
         if now - start >= seconds:
             break
-        allowed = (now - start) * rate + CHUNK
-        if sent >= allowed:
-            time.sleep(min(0.01, (sent - allowed) / rate + 0.001))
+        allowed = (now - start) * rate
+        if sent > allowed:
+            time.sleep(min(0.01, (sent - allowed) / rate))
             continue
         sock.sendall(chunk)
-        sent += CHUNK
+        sent += size
     return sent
 
 
 def _receive_all(sock, limit_s):
-    """Read until EOF; returns (bytes, seconds from first byte to last)."""
+    """Read until EOF; returns (bytes after the first read, seconds from the
+    first read to the last): the first read only starts the clock."""
     total = 0
     first = last = None
     deadline = time.perf_counter() + limit_s
@@ -54,6 +61,7 @@ def _receive_all(sock, limit_s):
         last = time.perf_counter()
         if first is None:
             first = last
+            continue
         total += len(data)
     return total, (last - first) if first is not None and last > first else 0.0
 
@@ -137,7 +145,9 @@ def measure(host, port, direction="up", seconds=5.0, kbps=5000.0, timeout=10.0):
                 if not data:
                     break
                 last = time.perf_counter()
-                first = first or last
+                if first is None:
+                    first = last  # the first read starts the clock
+                    continue
                 total += len(data)
             micros = int((last - first) * 1e6) if first and last > first else 0
     except OSError as exc:

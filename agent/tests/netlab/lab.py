@@ -11,6 +11,13 @@ Loss is made by iptables ``statistic`` rules in B's INPUT chain, preceded by
 a counting rule, so the exact number of packets dropped is known (the truth),
 not only the probability. Bandwidth limits use ``tc tbf`` on either TUN.
 Names carry the process id so parallel runs do not collide.
+
+The lab shares its CPUs with whatever else the machine runs (other CI jobs).
+A relay that is not scheduled for a few milliseconds delays packets outside
+its own accounting, which corrupts the truth; so the relay runs at real-time
+priority (SCHED_FIFO 60), and every measuring tool — the agent, its
+reflector and iperf3 alike — at SCHED_FIFO 50. All of them sleep in select()
+or recv() between packets, so this costs the machine nothing.
 """
 
 import json
@@ -23,6 +30,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAMP_PORT = 862
 IPERF_PORT = 5201
+_CHRT = shutil.which("chrt")
+RT_RELAY = [_CHRT, "-f", "60"] if _CHRT else []
+RT_TOOL = [_CHRT, "-f", "50"] if _CHRT else []
 
 
 def unavailable_reason():
@@ -85,7 +95,7 @@ class Lab:
             sh("ip", "netns", "add", ns)
             sh("ip", "-n", ns, "link", "set", "lo", "up")
         self.relay = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "tunrelay.py"), self.tun_a, self.tun_b, str(self.stamp_port),
+            RT_RELAY + [sys.executable, os.path.join(HERE, "tunrelay.py"), self.tun_a, self.tun_b, str(self.stamp_port),
              str(self.iperf_port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         if self.relay.stdout.readline().strip() != "ready":
             raise RuntimeError("tun relay did not start")
@@ -140,12 +150,12 @@ class Lab:
     # -- processes in the namespaces -----------------------------------------
 
     def popen(self, ns, args, **kwargs):
-        proc = subprocess.Popen(["ip", "netns", "exec", ns] + list(args), **kwargs)
+        proc = subprocess.Popen(["ip", "netns", "exec", ns] + RT_TOOL + list(args), **kwargs)
         self.procs.append(proc)
         return proc
 
     def run(self, ns, args, timeout=120):
-        return subprocess.run(["ip", "netns", "exec", ns] + list(args), capture_output=True, text=True,
+        return subprocess.run(["ip", "netns", "exec", ns] + RT_TOOL + list(args), capture_output=True, text=True,
                               timeout=timeout)
 
     def start_reflector(self, rate=1000.0):

@@ -138,3 +138,20 @@ dns_names = localhost
     assert probes[-1]["fields"]["loss_pct"] == 0.0
     assert any(r["kind"] == "tcp_connect" and not r["fields"]["ok"] for r in results), "the outage shows in TCP too"
     assert up_at - down_at >= 10
+
+
+def test_throughput_through_a_tbf_limit_and_the_local_cap(lab):
+    lab.rate_limit("5mbit", side="a")
+    try:
+        up = lab.run(lab.ns_a, [sys.executable, "-m", "diemcau_agent", "--config", os.devnull, "throughput",
+                                "--reflector", "%s:%d" % (lab.addr_b, lab.stamp_port), "--seconds", "3",
+                                "--kbps", "20000"])
+        capped = lab.run(lab.ns_a, [sys.executable, "-m", "diemcau_agent", "--config", os.devnull, "throughput",
+                                    "--reflector", "%s:%d" % (lab.addr_b, lab.stamp_port), "--seconds", "2",
+                                    "--kbps", "1000"])
+    finally:
+        subprocess.run(["ip", "netns", "exec", lab.ns_a, "tc", "qdisc", "del", "dev", lab.tun_a, "root"])
+    measured = json.loads(up.stdout)["kbps"]
+    # tbf counts IP octets, the test counts TCP payload (~3 % headers).
+    assert 4500 <= measured <= 5100, measured
+    assert 900 <= json.loads(capped.stdout)["kbps"] <= 1050
