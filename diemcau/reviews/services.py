@@ -4,6 +4,8 @@ Every change of a task's state writes a ``TaskEvent`` (who, when, what);
 the submission is signed by the unit head who makes it.
 """
 
+import contextlib
+import contextvars
 import datetime as dt
 import logging
 
@@ -44,19 +46,38 @@ def department_users() -> list[User]:
     return list(User.objects.filter(is_active=True, role__in=[Role.DOST_ADMIN, Role.DOST_STAFF]))
 
 
-def notify(users, *, kind: str, title: str, body: str, url: str, email: bool = True) -> int:
-    """In-app notices now, and e-mails once the transaction commits (a mail failure is logged)."""
+_emails_on = contextvars.ContextVar("review_emails", default=True)
+
+
+@contextlib.contextmanager
+def without_email():
+    """Notices only: the demo writes a year of history and must not mail anyone."""
+    token = _emails_on.set(False)
+    try:
+        yield
+    finally:
+        _emails_on.reset(token)
+
+
+def send_email_now(subject: str, body: str, addresses: list[str]) -> None:
+    send_mail(subject, body, None, addresses, fail_silently=False)
+
+
+def notify(users, *, kind: str, title: str, body: str, url: str) -> int:
+    """In-app notices now; e-mails handed to the worker once the transaction commits."""
     users = list({u.pk: u for u in users}.values())
     Notice.objects.bulk_create([Notice(user=u, title=title[:300], body=body, url=url, kind=kind[:40]) for u in users])
     addresses = sorted({u.email for u in users if u.email})
-    if email and addresses:
+    if addresses and _emails_on.get():
         link = getattr(settings, "SITE_URL", "").rstrip("/") + url
 
         def mail():
+            from diemcau.reviews.tasks import send_review_email
+
             try:
-                send_mail(title, f"{body}\n\n{link}", None, addresses)
-            except Exception:  # the notice is there; mail is best effort
-                log.exception("reviews: could not e-mail %s", addresses)
+                send_review_email(title[:300], f"{body}\n\n{link}", addresses)
+            except Exception:  # the queue is down: the notice is there, mail is best effort
+                log.exception("reviews: could not queue e-mail to %s", addresses)
 
         transaction.on_commit(mail)
     return len(users)

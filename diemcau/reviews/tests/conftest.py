@@ -14,6 +14,17 @@ def term(taxonomy, code):
     return Term.objects.get(taxonomy=taxonomy, code=code)
 
 
+@pytest.fixture(autouse=True)
+def _jobs_run_at_once():
+    """Queued jobs (e-mails) run in the test's process, from huey's in-memory queue."""
+    from huey.contrib.djhuey import HUEY
+
+    before = HUEY.immediate
+    HUEY.immediate = True
+    yield
+    HUEY.immediate = before
+
+
 @pytest.fixture
 def campaign(province):
     return services.campaign_open(
