@@ -14,8 +14,7 @@ TITLES = {spec.key: spec.title for spec in (SITES, DEVICES, LINKS, CONTACTS)}
 
 def xlsx(sheets: dict) -> bytes:
     """``{"sites": [row, …]}`` with the template's headers, or ``{"Title": [[header…], row…]}`` verbatim."""
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook = Workbook(write_only=True)
     for key, rows in sheets.items():
         if key in HEADERS:
             sheet = workbook.create_sheet(TITLES[key])
