@@ -123,16 +123,18 @@ def load_facts(sites: list[Site], *, now) -> dict[int, SiteFacts]:
     # the wanted ones (one query each, no parameter limit on SQLite).
     scope = {"site_id__in": ids} if len(ids) <= 1000 else {"site__retired_at__isnull": True}
     devices = defaultdict(list)
-    for d in Device.objects.active().filter(**scope).only(
+    rows = Device.objects.active().filter(**scope).order_by("pk").values_list(
         "id", "site_id", "group_id", "condition_id", "quantity", "manufacturer", "model", "firmware",
         "software", "protocols", "video_codecs", "audio_codecs", "max_resolution",
-    ).order_by("pk").iterator(chunk_size=5000):
-        if d.site_id in facts:
-            devices[d.site_id].append(DeviceFact(
-                id=d.pk, group=terms.get(d.group_id, ""), condition=terms.get(d.condition_id, ""),
-                quantity=d.quantity or 1, manufacturer=d.manufacturer, model=d.model, firmware=d.firmware,
-                software=d.software, protocols=tuple(d.protocols or ()), video_codecs=tuple(d.video_codecs or ()),
-                audio_codecs=tuple(d.audio_codecs or ()), max_resolution=d.max_resolution or "",
+    )
+    for (pk, site_id, group_id, condition_id, quantity, manufacturer, model, firmware, software,
+         protocols, video_codecs, audio_codecs, max_resolution) in rows.iterator(chunk_size=5000):
+        if site_id in facts:
+            devices[site_id].append(DeviceFact(
+                id=pk, group=terms.get(group_id, ""), condition=terms.get(condition_id, ""),
+                quantity=quantity or 1, manufacturer=manufacturer, model=model, firmware=firmware,
+                software=software, protocols=tuple(protocols or ()), video_codecs=tuple(video_codecs or ()),
+                audio_codecs=tuple(audio_codecs or ()), max_resolution=max_resolution or "",
             ))
     for row in Link.objects.active().filter(**scope).values_list(
         "site_id", "role", "medium", "down_mbps", "up_mbps"

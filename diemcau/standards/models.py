@@ -6,6 +6,9 @@ computed for all sites in one pass (``services.recompute_sites``) and stored,
 so pages only read them.
 """
 
+import hashlib
+import json
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -24,6 +27,12 @@ from diemcau.standards.choices import (
     StandardStatus,
     Verdict,
 )
+
+
+def fingerprint(value) -> str:
+    """A stable digest of JSON-able data."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 class StandardQuerySet(models.QuerySet):
@@ -259,6 +268,8 @@ class SiteCompliance(models.Model):
     computed_at = models.DateTimeField(_("computed at"))
     # {requirement code: {"status": …, "reason": {code, params}, "value": …}}
     results = models.JSONField(default=dict)
+    # sha1 of the results: a recomputation compares it instead of reading every JSON back.
+    fingerprint = models.CharField(max_length=40, default="", editable=False)
     passed = models.PositiveSmallIntegerField(default=0)
     warned = models.PositiveSmallIntegerField(default=0)
     failed = models.PositiveSmallIntegerField(default=0)
@@ -280,6 +291,7 @@ class SiteCompatibility(models.Model):
     site = models.OneToOneField("inventory.Site", on_delete=models.CASCADE, related_name="compatibility")
     computed_at = models.DateTimeField(_("computed at"))
     results = models.JSONField(default=list)
+    fingerprint = models.CharField(max_length=40, default="", editable=False)
 
     class Meta:
         verbose_name = _("compatibility result")
@@ -306,6 +318,8 @@ class SiteVerdict(models.Model):
     # [{"level": stable|unstable|unfit, "source": app label or "standards", "reason": {…}}]
     reasons = models.JSONField(default=list)
     inputs = models.JSONField(default=dict)
+    # sha1 of (verdict, standard, reasons): tells a changed verdict without reading the reasons back.
+    fingerprint = models.CharField(max_length=40, default="", editable=False)
     is_current = models.BooleanField(default=True)
 
     class Meta:

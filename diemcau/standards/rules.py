@@ -382,9 +382,12 @@ def validate_rule(rule) -> list[str]:
     return [f"{key}: {e}" for e in RULES[key].validate(value, options)]
 
 
-def evaluate(rule: dict, facts: SiteFacts, *, severity: str = "fail") -> Outcome:
-    """Judge one site against one rule; a requirement of severity *warn* never fails."""
-    key, value, options = split_rule(rule)
+def evaluate(rule, facts: SiteFacts, *, severity: str = "fail") -> Outcome:
+    """Judge one site against one rule; a requirement of severity *warn* never fails.
+
+    ``rule`` is a rule dict, or the ``split_rule`` of one (to split it once for many sites).
+    """
+    key, value, options = split_rule(rule) if isinstance(rule, dict) else rule
     outcome = RULES[key].check(facts, value, options)
     if severity == "warn" and outcome.status == Status.FAIL:
         return Outcome(Status.WARN, outcome.reason, outcome.value, soft=True)

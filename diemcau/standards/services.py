@@ -35,9 +35,10 @@ from diemcau.standards.models import (
     SiteSettings,
     SiteVerdict,
     Standard,
+    fingerprint,
 )
 from diemcau.standards.reference import read_standard_file
-from diemcau.standards.rules import evaluate, validate_rule
+from diemcau.standards.rules import evaluate, split_rule, validate_rule
 from diemcau.standards.verdict import decide, thresholds
 
 log = logging.getLogger(__name__)
@@ -293,38 +294,54 @@ def recompute_sites(site_ids=None, *, now=None) -> RecomputeReport:
     findings = collect_findings(ids, now)
     settings_by_site = {r.site_id: r for r in SiteSettings.objects.filter(**scope)}
     old_compliance = (
-        {r.site_id: r for r in SiteCompliance.objects.filter(standard=standard, **scope).only("id", "site_id")}
+        {r.site_id: r for r in SiteCompliance.objects.filter(standard=standard, **scope).only("id", "site_id", "fingerprint")}
         if standard else {}
     )
-    old_compat = {r.site_id: r for r in SiteCompatibility.objects.filter(**scope).only("id", "site_id")}
+    old_compat = {r.site_id: r for r in SiteCompatibility.objects.filter(**scope).only("id", "site_id", "fingerprint")}
     old_verdicts = {
-        v.site_id: v for v in SiteVerdict.objects.filter(is_current=True, **scope).only(
-            "id", "site_id", "verdict", "reasons", "standard_id")
+        v.site_id: v for v in SiteVerdict.objects.filter(is_current=True, **scope).only("id", "site_id", "fingerprint")
     }
     limits = thresholds()
     requirement_keys = [(r.code, r.severity) for r in requirements]
+    parsed = [(r.code, r.severity, split_rule(r.rule)) for r in requirements]
 
-    new_compliance, upd_compliance, new_compat, upd_compat = [], [], [], []
+    # Rows whose results are the same only get the new time (one UPDATE per
+    # 5,000); changed ones are replaced (DELETE + INSERT is far cheaper than a
+    # per-row UPDATE of a JSON column).
+    new_compliance, same_compliance, stale_compliance = [], [], []
+    new_compat, same_compat, stale_compat = [], [], []
     unchanged_verdicts, retired_verdicts, new_verdicts = [], [], []
     by_verdict: dict = {}
     for site in sites:
         f = facts[site.pk]
         compat = check_all(f, platforms)
         f.compatibility = compat
-        outcomes = {r.code: evaluate(r.rule, f, severity=r.severity).as_dict() for r in requirements}
+        outcomes = {code: evaluate(rule, f, severity=severity).as_dict() for code, severity, rule in parsed}
         counts = dict.fromkeys(Status.values, 0)
         for outcome in outcomes.values():
             counts[outcome["status"]] += 1
         if standard:
-            row = old_compliance.get(site.pk) or SiteCompliance(site_id=site.pk, standard=standard)
-            row.computed_at, row.results = now, outcomes
-            row.passed, row.warned, row.failed, row.unknown = (
-                counts[Status.PASS], counts[Status.WARN], counts[Status.FAIL], counts[Status.UNKNOWN])
-            (upd_compliance if row.pk else new_compliance).append(row)
-        compat_row = old_compat.get(site.pk) or SiteCompatibility(site_id=site.pk)
-        compat_row.computed_at = now
-        compat_row.results = [r.as_dict() for r in compat.values()]
-        (upd_compat if compat_row.pk else new_compat).append(compat_row)
+            old = old_compliance.get(site.pk)
+            digest = fingerprint(outcomes)
+            if old is not None and old.fingerprint == digest:
+                same_compliance.append(old.pk)
+            else:
+                if old is not None:
+                    stale_compliance.append(old.pk)
+                new_compliance.append(SiteCompliance(
+                    site_id=site.pk, standard=standard, computed_at=now, results=outcomes, fingerprint=digest,
+                    passed=counts[Status.PASS], warned=counts[Status.WARN], failed=counts[Status.FAIL],
+                    unknown=counts[Status.UNKNOWN],
+                ))
+        compat_results = [r.as_dict() for r in compat.values()]
+        old = old_compat.get(site.pk)
+        digest = fingerprint(compat_results)
+        if old is not None and old.fingerprint == digest:
+            same_compat.append(old.pk)
+        else:
+            if old is not None:
+                stale_compat.append(old.pk)
+            new_compat.append(SiteCompatibility(site_id=site.pk, computed_at=now, results=compat_results, fingerprint=digest))
 
         drift = _drift_for(site, settings_by_site.get(site.pk), profiles, default_profile)
         verdict, reasons = decide(
@@ -335,14 +352,15 @@ def recompute_sites(site_ids=None, *, now=None) -> RecomputeReport:
         by_verdict[verdict] = by_verdict.get(verdict, 0) + 1
         old = old_verdicts.get(site.pk)
         standard_id = standard.pk if standard else None
-        if old and old.verdict == verdict and old.reasons == reasons and old.standard_id == standard_id:
+        digest = fingerprint([verdict, standard_id, reasons])
+        if old and old.fingerprint == digest:
             unchanged_verdicts.append(old.pk)
             continue
         if old:
             retired_verdicts.append(old.pk)
         new_verdicts.append(SiteVerdict(
             site_id=site.pk, verdict=verdict, standard_id=standard_id, computed_at=now, checked_at=now,
-            reasons=reasons, is_current=True,
+            reasons=reasons, fingerprint=digest, is_current=True,
             inputs={
                 "standard": standard.version if standard else None,
                 "compliance": {k: v["status"] for k, v in outcomes.items()},
@@ -356,10 +374,13 @@ def recompute_sites(site_ids=None, *, now=None) -> RecomputeReport:
         ))
 
     with transaction.atomic():
-        SiteCompliance.objects.bulk_create(new_compliance, batch_size=BATCH)
-        SiteCompliance.objects.bulk_update(upd_compliance, ["computed_at", "results", "passed", "warned", "failed", "unknown"], batch_size=BATCH)
-        SiteCompatibility.objects.bulk_create(new_compat, batch_size=BATCH)
-        SiteCompatibility.objects.bulk_update(upd_compat, ["computed_at", "results"], batch_size=BATCH)
+        for model, same, stale, new in ((SiteCompliance, same_compliance, stale_compliance, new_compliance),
+                                        (SiteCompatibility, same_compat, stale_compat, new_compat)):
+            for chunk in _chunks(same):
+                model.objects.filter(pk__in=chunk).update(computed_at=now)
+            for chunk in _chunks(stale):
+                model.objects.filter(pk__in=chunk).delete()
+            model.objects.bulk_create(new, batch_size=BATCH)
         for chunk in _chunks(unchanged_verdicts):
             SiteVerdict.objects.filter(pk__in=chunk).update(checked_at=now)
         for chunk in _chunks(retired_verdicts):
