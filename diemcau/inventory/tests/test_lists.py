@@ -96,7 +96,8 @@ def _grow(province, n):
 def test_list_pages_use_a_fixed_number_of_queries(province, client_for, django_assert_max_num_queries, url):
     client = client_for(province.admin)
     client.get(url)  # warm caches (content types, sessions)
-    with django_assert_max_num_queries(15) as small:
+    # The overview also draws the other apps' panels; what matters is that no count grows.
+    with django_assert_max_num_queries(40 if url == "/" else 15) as small:
         client.get(url)
     _grow(province, 25)
     with django_assert_max_num_queries(len(small.captured_queries)) as large:
