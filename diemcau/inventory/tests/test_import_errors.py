@@ -119,6 +119,15 @@ def test_an_empty_sheet_and_a_file_with_only_headers(province):
     ]
 
 
+def test_rows_are_numbered_as_excel_shows_them_below_title_and_blank_rows(province):
+    from diemcau.inventory.tests.import_helpers import HEADERS
+
+    sheet = [["DANH SÁCH THIẾT BỊ XÃ THÔNG NÔNG"], [], HEADERS["devices"], [], device_row(site="X-14-01", c7=1890)]
+    assert refused(xlsx({"Thiết bị": sheet}), province.tech) == [
+        "Sheet 'Thiết bị', row 5, column H (Năm đưa vào sử dụng): Ensure this value is greater than or equal to 1990.",
+    ]
+
+
 def test_unknown_taxonomy_values(province):
     devices = [device_row(group="Máy fax", c8="Khá", c10="SIP, Zoom", c13="8K")]
     links = [link_row(c3="vệ tinh", c4="cáp đồng trục")]
