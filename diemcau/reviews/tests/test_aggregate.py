@@ -12,6 +12,7 @@ from diemcau.reviews.choices import TaskState
 from diemcau.reviews.models import Proposal
 from diemcau.reviews.templatetags.reviews import format_vnd
 from diemcau.reviews.tests.conftest import complete, purchase, term
+from diemcau.reviews.views import proposal_columns
 
 
 def add(assessment, user, action, cost, *, group="terminal", **fields):
@@ -83,11 +84,11 @@ def test_the_aggregate_exports_to_excel_with_every_column(submitted, province, c
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert len(rows) == 1 + 5
-    header = rows[0]
-    costs = [r[header.index("Chi phí dự kiến (VND)")] if "Chi phí dự kiến (VND)" in header
-             else r[header.index("Estimated cost (VND)")] for r in rows[1:]]
-    assert sum(costs) == 12_500_000
-    assert any("Hội trường lớn cần hai micro" in (r[-2] or "") for r in rows[1:])
+    keys = [c.key for c in proposal_columns()]
+    assert rows[0][keys.index("cost")] == "Kinh phí dự kiến (đồng)"
+    assert sum(r[keys.index("cost")] for r in rows[1:]) == 12_500_000
+    assert any("Hội trường lớn cần hai micro" in (r[keys.index("flag_reason")] or "") for r in rows[1:])
+    assert any("Điểm cầu đã có Micro ở tình trạng tốt" in (r[keys.index("flags")] or "") for r in rows[1:])
 
 
 def test_the_sites_are_listed_worst_first_with_their_verdicts(submitted, province, client_for):
