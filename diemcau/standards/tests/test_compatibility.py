@@ -1,5 +1,7 @@
 """Can the site's terminal or PC join each platform, and why not."""
 
+from django.utils import translation
+
 from diemcau.standards.compatibility import PlatformSpec, check_device, check_site, version_below
 from diemcau.standards.facts import DeviceFact, SiteFacts
 from diemcau.standards.reasons import render
@@ -31,7 +33,8 @@ def test_sip_only_terminal_cannot_join_an_h323_only_platform():
     result = check_device(terminal(protocols=("SIP",)), MCU)
     assert result.status == "incompatible"
     assert codes(result) == ["compat_no_protocol"]
-    assert "no common protocol" in render(result.reasons[0])
+    with translation.override("vi"):
+        assert render(result.reasons[0]) == "không có giao thức chung (thiết bị SIP, nền tảng H.323)"
 
 
 def test_same_protocol_but_no_common_codec():

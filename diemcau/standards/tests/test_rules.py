@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from diemcau.standards.compatibility import CompatibilityResult
 from diemcau.standards.facts import ContactFact, DeviceFact, LinkFact, SiteFacts
@@ -42,10 +43,22 @@ def test_bandwidth_at_its_levels(down, up, status):
     assert evaluate(BW, facts(links=[primary(down=down, up=up)])).status == status
 
 
-def test_bandwidth_reason_names_the_figures(settings):
-    settings.LANGUAGE_CODE = "en"
+def test_bandwidth_reason_names_the_figures():
     outcome = evaluate(BW, facts(links=[primary(down="1", up="1")]))
-    assert render(outcome.reason) == "Primary link 1 Mbps < 1.2 Mbps"
+    with translation.override("en"):
+        assert render(outcome.reason) == "Primary link 1 Mbps < 1.2 Mbps"
+    with translation.override("vi"):
+        assert render(outcome.reason) == "Đường truyền chính 1 Mbps < 1.2 Mbps"
+
+
+def test_reasons_read_like_the_issue_in_vietnamese():
+    with translation.override("vi"):
+        wifi = evaluate({"primary_link_medium": "wired"}, facts(links=[primary("wifi")]))
+        assert render(wifi.reason) == "Đường truyền chính Wi-Fi, yêu cầu có dây"
+        ups = evaluate(UPS, facts(has_ups=True, ups_runtime_min=10))
+        assert render(ups.reason) == "UPS 10 phút < 15 phút"
+        mic = evaluate({"device_group_good": "microphone"}, facts(devices=[device("microphone", "broken")]))
+        assert render(mic.reason) == "Không có Micro ở tình trạng tốt (1 hỏng)"
 
 
 def test_no_primary_link_is_unknown_for_link_rules():
@@ -106,7 +119,7 @@ def test_device_group_good_with_a_minimum_resolution():
     assert evaluate(rule, facts(devices=[device("camera", max_resolution="")])).status == "unknown"
 
 
-def test_missing_microphone_reason(settings):
+def test_missing_microphone_reason():
     outcome = evaluate({"device_group_good": "microphone"}, facts(devices=[device("microphone", "broken")]))
     assert outcome.reason["code"] == "group_none_good"
     assert "Micro" in render(outcome.reason)
@@ -167,10 +180,7 @@ def test_a_warning_only_requirement_never_fails():
     ({"has_backup_link": True, "has_backup_plan": True}, "one type"),
     ("has_backup_link", "mapping"),
 ])
-def test_bad_rules_are_rejected_with_a_clear_message(db, settings, rule, message):
-    settings.LANGUAGE_CODE = "en"
-    from django.utils import translation
-
+def test_bad_rules_are_rejected_with_a_clear_message(db, rule, message):
     with translation.override("en"):
         errors = validate_rule(rule)
     assert errors and message in " ".join(errors)
