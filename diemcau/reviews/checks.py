@@ -152,6 +152,27 @@ def refresh_flags(campaign_id: int, *, proposals=None) -> int:
     return len(changed)
 
 
+def refresh_flags_near(campaign_id: int, site_ids) -> int:
+    """Recompute the flags a change at these sites can alter: their own proposals, and the
+    shared-infrastructure purchases of other units at the same addresses (not the whole campaign)."""
+    from django.db.models import Q
+
+    from diemcau.inventory.models import Site
+
+    site_ids = set(site_ids)
+    addresses = {a for a in Site.objects.filter(pk__in=site_ids).values_list("address", flat=True) if a.strip()}
+    near = Q(assessment__site_id__in=site_ids)
+    if addresses:
+        keys = {_address_key(a) for a in addresses}
+        shared_sites = [pk for pk, address in Proposal.objects.filter(
+            assessment__task__campaign_id=campaign_id, group__code__in=SHARED_GROUPS,
+            action__code__in=PURCHASE_ACTIONS).values_list("assessment__site_id", "assessment__site__address")
+            if _address_key(address) in keys]
+        near |= Q(assessment__site_id__in=shared_sites, group__code__in=SHARED_GROUPS)
+    return refresh_flags(campaign_id, proposals=Proposal.objects.filter(assessment__task__campaign_id=campaign_id)
+                         .filter(near))
+
+
 @dataclass
 class Problem:
     """One thing to fix before submitting, on one item of one site's assessment."""

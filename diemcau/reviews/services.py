@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
 from diemcau.core.models import Notice
-from diemcau.reviews.checks import assessment_problems, refresh_flags
+from diemcau.reviews.checks import assessment_problems, refresh_flags_near
 from diemcau.reviews.choices import PHOTO_MAX_BYTES_DEFAULT, PHOTO_TYPES, EventKind, TaskState
 from diemcau.reviews.models import (
     Assessment,
@@ -176,7 +176,7 @@ def proposal_save(proposal: Proposal, *, user) -> Proposal:
     with transaction.atomic():
         proposal.save()
         touch(assessment, user=user)
-        refresh_flags(assessment.task.campaign_id)
+        refresh_flags_near(assessment.task.campaign_id, [assessment.site_id])
     proposal.refresh_from_db(fields=["flags"])
     return proposal
 
@@ -187,7 +187,7 @@ def proposal_delete(proposal: Proposal, *, user) -> None:
     with transaction.atomic():
         proposal.delete()
         touch(assessment, user=user)
-        refresh_flags(assessment.task.campaign_id)
+        refresh_flags_near(assessment.task.campaign_id, [assessment.site_id])
 
 
 def _sniff(head: bytes) -> str | None:
@@ -254,7 +254,7 @@ def task_submit(task: UnitTask, *, user, note: str = "", now=None) -> UnitTask:
     if not (user.role == Role.UNIT_HEAD and user.organization_id == task.organization_id):
         raise PermissionDenied
     _require_editable(task)
-    refresh_flags(task.campaign_id)
+    refresh_flags_near(task.campaign_id, task.assessments.values_list("site_id", flat=True))
     problems = task_problems(task)
     if problems:
         raise ValidationError([f"{p.site}: {p.text}" for p in problems])
