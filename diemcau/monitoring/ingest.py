@@ -14,6 +14,7 @@ import math
 import uuid
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -90,7 +91,7 @@ def _probe_columns(fields: dict) -> dict:
         loss = 100.0  # no reply at all: the link was down for this round
     both = [v for v in (jitter, back) if v is not None]
     worst_jitter = max(both) if both else None
-    return {"rtt_ms": rtt, "jitter_ms": worst_jitter, "loss_pct": loss, "mos": mos, "ok": loss is not None and loss < 100.0}
+    return rtt, worst_jitter, loss, mos, loss is not None and loss < 100.0
 
 
 def _check_columns(kind: str, fields: dict) -> dict:
@@ -101,11 +102,11 @@ def _check_columns(kind: str, fields: dict) -> dict:
     ok = fields.get("ok")
     if ok is not None and not isinstance(ok, bool):
         raise Invalid(_("ok must be true or false"))
-    return {"rtt_ms": value, "ok": ok}
+    return value, ok
 
 
-def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int) -> Sample:
-    """One result → an unsaved Sample, or ``Invalid`` with the reason."""
+def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int) -> tuple:
+    """One result → its row (values in ``COLUMNS`` order), or ``Invalid`` with the reason."""
     if not isinstance(item, dict):
         raise Invalid(_("a result must be an object"))
     kind = item.get("kind")
@@ -115,11 +116,15 @@ def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int) -> Samp
     if not isinstance(fields, dict):
         raise Invalid(_("fields is missing"))
     measured_at = _time(item.get("measured_at"), now)
-    columns = _probe_columns(fields) if kind == SampleKind.PROBE else _check_columns(kind, fields)
-    return Sample(result_id=result_id, site_id=site_id, kind=kind, measured_at=measured_at, received_at=now,
-                  data=fields, **columns)
+    if kind == SampleKind.PROBE:
+        rtt, jitter, loss, mos, ok = _probe_columns(fields)
+    else:
+        rtt, ok = _check_columns(kind, fields)
+        jitter = loss = mos = None
+    return (result_id, site_id, kind, measured_at, now, rtt, jitter, loss, mos, ok, fields)
 
 
+@transaction.atomic
 def store_batch(token: AgentToken, payload, *, now: dt.datetime | None = None) -> dict:
     """Validate and store a decoded batch; answer in the agent contract's shape."""
     now = now or timezone.now()
@@ -137,18 +142,44 @@ def store_batch(token: AgentToken, payload, *, now: dt.datetime | None = None) -
             rejected.append({"id": str(raw_id), "reason": _("id is not a UUID")})
             continue
         try:
-            sample = validate(item, result_id, now, token.site_id)
+            row = validate(item, result_id, now, token.site_id)
         except Invalid as exc:
             rejected.append({"id": raw_id, "reason": str(exc)})
             continue
         accepted.append(raw_id)
-        if sample.result_id not in seen:
-            seen.add(sample.result_id)
-            rows.append(sample)
+        if result_id not in seen:
+            seen.add(result_id)
+            rows.append(row)
     if rows:
-        Sample.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+        insert_ignoring_duplicates(rows)
     _touch(token, payload, now)
     return {"accepted": accepted, "rejected": rejected}
+
+
+COLUMNS = ["result_id", "site_id", "kind", "measured_at", "received_at", "rtt_ms", "jitter_ms", "loss_pct", "mos",
+           "ok", "data"]
+
+
+def insert_ignoring_duplicates(rows: list[tuple]) -> None:
+    """One ``INSERT … ON CONFLICT (result_id) DO NOTHING`` per chunk (SQLite ≥ 3.24 and PostgreSQL).
+
+    The same effect as ``bulk_create(ignore_conflicts=True)`` without the
+    ORM's per-field compilation, which cost more than the insert itself.
+    """
+    ops = connection.ops
+    table = ops.quote_name(Sample._meta.db_table)
+    names = ", ".join(ops.quote_name(c) for c in COLUMNS)
+    sql = (f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+           f"ON CONFLICT ({ops.quote_name('result_id')}) DO NOTHING")
+    sqlite = connection.vendor == "sqlite"
+    moment = ops.adapt_datetimefield_value
+    as_json = ops.adapt_json_value
+    received = moment(rows[0][4])
+    params = [(r[0].hex if sqlite else r[0], r[1], r[2], moment(r[3]), received, r[5], r[6], r[7], r[8], r[9],
+               as_json(r[10], None)) for r in rows]
+    with connection.cursor() as cursor:
+        for start in range(0, len(params), 1000):
+            cursor.executemany(sql, params[start:start + 1000])
 
 
 def _touch(token: AgentToken, payload: dict, now: dt.datetime) -> None:
