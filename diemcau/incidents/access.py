@@ -31,7 +31,8 @@ def incidents_for_user(user) -> QuerySet[Incident]:
     if user.is_unit_user:
         return qs.filter(Q(site__organization_id=user.organization_id) | Q(pk__in=held))
     if user.is_operator:
-        return qs.filter(Q(holder_id=user.organization_id) | Q(pk__in=held))
+        # Every holder, current or past, has a Holding row: one indexed subquery.
+        return qs.filter(pk__in=held)
     return qs.none()
 
 
