@@ -423,7 +423,7 @@ _FK_FIELDS = ["site", "group", "condition", "kind", "provider", "organization"]
 
 
 def _header_key(text) -> str:
-    return fold(str(text or "").replace("*", ""))
+    return fold(str(text or "").replace("(*)", "").replace("*", ""))
 
 
 def _phone_key(phone: str) -> str:

@@ -228,9 +228,11 @@ def build_template(user=None, *, filled: bool = False) -> bytes:
         sheet.freeze_panes = "A2"
         for col, column in enumerate(spec.columns, start=1):
             letter = get_column_letter(col)
-            cell = sheet.cell(row=1, column=col, value=column.header + (" *" if column.required else ""))
+            # A unit's own staff may leave the organisation out: it can only be theirs.
+            required = column.required or (column.key == "organization" and not org_code)
+            cell = sheet.cell(row=1, column=col, value=column.header + (" *" if required else ""))
             cell.font = _HEADER_FONT
-            cell.fill = _REQUIRED_FILL if column.required else _HEADER_FILL
+            cell.fill = _REQUIRED_FILL if required else _HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="center")
             if column.key in hints:
                 cell.comment = Comment(str(hints[column.key]), "Điểm Cầu")
