@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.incident_list, name="list"),
     path("report/", views.incident_report, name="report"),
     path("<int:pk>/", views.incident_detail, name="detail"),
+    path("<int:pk>/photo/", views.incident_photo, name="photo"),
     path("<int:pk>/<slug:action>/", views.incident_action, name="action"),
     path("repeats/", views.repeat_list, name="repeats"),
     path("sla/", report_views.sla_report, name="sla_report"),

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -170,6 +171,15 @@ def incident_action(request, pk, action):
             for text in errors:
                 messages.error(request, text)
     return redirect(incident)
+
+
+@login_required
+def incident_photo(request, pk):
+    """The photo, only to those who see the incident (media files are not public)."""
+    incident = access.incident_for_user(request.user, pk)
+    if not incident.photo:
+        raise Http404
+    return FileResponse(incident.photo.open("rb"), filename=incident.photo.name.rsplit("/", 1)[-1])
 
 
 @login_required

@@ -6,7 +6,6 @@ import random
 from django.utils import timezone
 
 from diemcau.core.demo import DemoContext
-
 from diemcau.incidents import reports
 from diemcau.incidents.choices import Status
 from diemcau.incidents.models import CalendarDay, Incident, IncidentEvent, RepeatFlag, SlaPolicy

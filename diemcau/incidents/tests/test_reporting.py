@@ -39,6 +39,9 @@ def test_reporting_with_a_photo_routes_to_the_unit_and_starts_the_timeline(provi
     assert incident.holder == province.commune_a and incident.family == "audio"
     assert incident.photo.name.startswith("incidents/") and incident.photo.name.endswith(".png")
     assert list(IncidentEvent.objects.filter(incident=incident).values_list("kind", flat=True)) == ["reported"]
+    photo_url = reverse("incidents:photo", args=[incident.pk])
+    assert b"".join(client.get(photo_url).streaming_content) == PNG
+    assert client_for(province.other_tech).get(photo_url).status_code == 404
 
 
 def test_a_photo_that_is_not_an_image_or_too_big_is_refused(province, client_for, settings):
