@@ -83,8 +83,8 @@ class WasteContext:
         for site_id, group_id, manufacturer, model, quantity in Device.objects.active().filter(
                 site_id__in=site_ids, condition__code="good").values_list(
                 "site_id", "group_id", "manufacturer", "model", "quantity"):
-            label = " ".join(p for p in (manufacturer, model) if p) or "—"
-            good[(site_id, group_id)].append(f"{quantity} × {label}" if quantity > 1 else label)
+            label = " ".join(p for p in (manufacturer, model) if p)
+            good[(site_id, group_id)].append(f"{quantity} × {label}" if label else str(quantity))
         from diemcau.reviews.choices import RESOLUTION_GROUPS
 
         return cls(

@@ -80,11 +80,22 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
         return sorted({int(p) for p in parts}, reverse=True)
 
 
+def choose_first(form, *names):
+    """“— choose —” instead of dashes, for answers a site contact must give."""
+    for name in names:
+        field = form.fields[name]
+        field.choices = [("", _("— choose —"))] + [c for c in field.choices if c[0] != ""]
+
+
 class AssessmentForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = Assessment
         fields = ["meets_needs", "summary"]
         widgets = {"summary": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose_first(self, "meets_needs")
 
 
 class GroupForm(BootstrapMixin, forms.ModelForm):
@@ -101,6 +112,7 @@ class GroupForm(BootstrapMixin, forms.ModelForm):
         self.fields["condition"].empty_label = _("— choose —")
         self.fields["causes"].queryset = terms(Taxonomy.CAUSE)
         self.fields["causes"].required = False
+        choose_first(self, "compatibility", "meets_needs")
         self.symptoms = list(symptoms)
         faults = faults or {}
         for symptom in self.symptoms:

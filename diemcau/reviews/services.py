@@ -156,9 +156,9 @@ def touch(assessment: Assessment, *, user, now=None) -> None:
     assessment.updated_by = user
     assessment.save(update_fields=["updated_at", "updated_by"])
     task = assessment.task
-    if task.state == TaskState.NOT_STARTED:
+    # A conditional update: the task object in hand may be stale.
+    if UnitTask.objects.filter(pk=task.pk, state=TaskState.NOT_STARTED).update(state=TaskState.DRAFT, started_at=now):
         task.state, task.started_at = TaskState.DRAFT, now
-        task.save(update_fields=["state", "started_at"])
         _event(task, EventKind.STARTED, user, now=now)
 
 

@@ -227,6 +227,7 @@ def assessment_detail(request, pk):
         "known": assessment.known or {}, "known_reasons": _known_reasons(assessment),
         "evidence_form": EvidenceForm(groups=Term.objects.filter(pk__in=[g.group_id for g in groups])),
         "only_links": access.sees_only_links(user),
+        "conditions": {t.code: t.name for t in Term.objects.filter(taxonomy=Taxonomy.DEVICE_CONDITION)},
     })
 
 

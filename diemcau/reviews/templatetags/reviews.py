@@ -40,3 +40,4 @@ def state_badge(task, now=None):
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
