@@ -142,16 +142,18 @@ class Buffer:
         return dropped > 0
 
     def _record_drops(self, n, stamps):
-        first = min(stamps) if stamps else None
-        last = max(stamps) if stamps else None
-        self.db.execute(
-            "INSERT INTO dropped (one, count, first_measured_at, last_measured_at) VALUES (1, ?, ?, ?) "
-            "ON CONFLICT(one) DO UPDATE SET count = count + excluded.count, "
-            "first_measured_at = MIN(COALESCE(first_measured_at, excluded.first_measured_at), "
-            "COALESCE(excluded.first_measured_at, first_measured_at)), "
-            "last_measured_at = MAX(COALESCE(last_measured_at, excluded.last_measured_at), "
-            "COALESCE(excluded.last_measured_at, last_measured_at))",
-            (n, first, last))
+        # A read-then-write instead of an UPSERT: SQLite older than 3.24
+        # (still shipped by some Linux distributions) has no ON CONFLICT.
+        row = self.db.execute("SELECT count, first_measured_at, last_measured_at FROM dropped").fetchone()
+        known = [s for s in stamps + (list(row[1:]) if row else []) if s]
+        first = min(known) if known else None
+        last = max(known) if known else None
+        if row:
+            self.db.execute("UPDATE dropped SET count = ?, first_measured_at = ?, last_measured_at = ?",
+                            (row[0] + n, first, last))
+        else:
+            self.db.execute("INSERT INTO dropped (one, count, first_measured_at, last_measured_at) "
+                            "VALUES (1, ?, ?, ?)", (n, first, last))
 
     def _flush_unsaved_drops(self):
         if self._unsaved_drops:

@@ -143,9 +143,14 @@ class Reflector:
                     ancdata = ()
             except socket.timeout:
                 n = -1
-            except OSError:
-                # Windows reports an ICMP port-unreachable for an earlier
-                # reply as an error on the next receive; it is not ours to fix.
+            except OSError as exc:
+                # Windows reports a datagram larger than the buffer as an
+                # error (WSAEMSGSIZE) where Linux truncates it; and an ICMP
+                # port-unreachable for an earlier reply as an error on the
+                # next receive, which is not ours to fix.
+                if getattr(exc, "winerror", None) == 10040:
+                    self.counters["received"] += 1
+                    self.counters["oversized"] += 1
                 n = -1
             if n >= 0:
                 t2 = clock.ntp_now()

@@ -12,6 +12,7 @@ import datetime
 import json
 import logging
 import random
+import re
 import socket
 import ssl
 import time
@@ -34,11 +35,14 @@ def utc_now_iso(now=None):
 
 def parse_iso(value):
     """Parse an ISO 8601 timestamp (``Z`` allowed) to Unix seconds, or None."""
-    if not value:
+    if not isinstance(value, str) or not value:
         return None
+    # Python < 3.11 accepts neither "Z" nor fractions other than 3 or 6 digits.
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    text = re.sub(r"\.(\d+)", lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
     try:
-        stamp = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except (ValueError, AttributeError):
+        stamp = datetime.datetime.fromisoformat(text)
+    except ValueError:
         return None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=datetime.timezone.utc)
