@@ -27,14 +27,15 @@ def _noise(rng, base, spread):
     return base * math.exp(rng.gauss(0.0, spread))
 
 
-def generate(rng: random.Random, hours: int = 24 * 28, degrade: bool = False, start_hour: int = 0) -> History:
+def generate(rng: random.Random, hours: int = 24 * 28, degrade: bool = False, start_hour: int = 0,
+             onset: int | None = None, ramp_hours: float | None = None) -> History:
     base_loss = rng.uniform(0.05, 0.6)
     base_jitter = rng.uniform(2.0, 12.0)
     base_rtt = rng.uniform(15.0, 90.0)
     history = History(hours=hours)
-    ramp_hours = rng.uniform(12.0, 120.0)
+    ramp_hours = ramp_hours or rng.uniform(12.0, 120.0)
     if degrade:
-        history.onset = rng.randint(24 * 5, hours - int(ramp_hours) - 24)
+        history.onset = onset if onset is not None else rng.randint(24 * 5, hours - int(ramp_hours) - 24)
     # How far past the FAIL level (3 % loss) the link goes at the end of its ramp.
     target = rng.uniform(4.0, 12.0)
     for h in range(hours):
