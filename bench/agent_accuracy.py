@@ -87,7 +87,6 @@ def outage(lab, seconds_down, total):
     lab.add_loss(lab.iperf_port, 0.0)
     lab.reset()
     lab.start_iperf_server()
-    time.sleep(0.5)
     iperf = lab.iperf_client(total)
     agent = lab.agent_check(total)
     time.sleep((total - seconds_down) / 2.0)

@@ -40,6 +40,8 @@ def setup_django(url: str, tmp: str) -> None:
     os.environ["DATABASE_URL"] = url
     os.environ["DIEMCAU_DATA_DIR"] = tmp
     os.environ.setdefault("DEBUG", "1")
+    # Jobs the demo queues (notifications, recomputes) run inline: no worker here.
+    os.environ.setdefault("HUEY_IMMEDIATE", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diemcau.settings")
     import django
 

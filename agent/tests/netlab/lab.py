@@ -164,7 +164,9 @@ class Lab:
                                       "--port", str(self.stamp_port), "--rate", str(rate), "--burst", str(rate),
                                       "--throughput"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(0.8)
+        # Its throughput sink shares the port number: listening there means
+        # the UDP socket is bound too (it is opened first).
+        self.wait_listening(self.stamp_port)
         return proc
 
     # -- loss with iptables ------------------------------------------------
@@ -211,8 +213,31 @@ class Lab:
     # -- measuring agent and iperf3 side by side -----------------------------
 
     def start_iperf_server(self):
-        return self.popen(self.ns_b, ["iperf3", "-s", "-1", "-J", "-B", self.addr_b, "-p", str(self.iperf_port)],
+        """``iperf3 -s -1`` in B, returned once it listens (a client that
+        comes too early on a busy machine fails with no result)."""
+        previous = getattr(self, "_iperf_server", None)
+        if previous is not None and previous.poll() is None:
+            # The last one-off server may still be closing; a client that
+            # found it listening would be refused.
+            try:
+                previous.wait(10)
+            except subprocess.TimeoutExpired:
+                previous.kill()
+                previous.wait()
+        proc = self.popen(self.ns_b, ["iperf3", "-s", "-1", "-J", "-B", self.addr_b, "-p", str(self.iperf_port)],
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.wait_listening(self.iperf_port)
+        self._iperf_server = proc
+        return proc
+
+    def wait_listening(self, port, timeout=10.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            out = sh("ip", "netns", "exec", self.ns_b, "ss", "-Hltn", "sport = :%d" % port, check=False)
+            if out.strip():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("nothing listens on TCP %d in %s" % (port, self.ns_b))
 
     def agent_check(self, seconds, extra=()):
         """Start ``diemcau-agent check --json`` in A; returns the process."""
@@ -239,7 +264,6 @@ class Lab:
         iperf = None
         if with_iperf and shutil.which("iperf3"):
             self.start_iperf_server()
-            time.sleep(0.5)
             iperf = self.iperf_client(seconds)
         agent = self.agent_check(seconds)
         out, err = agent.communicate(timeout=seconds + 60)
@@ -247,8 +271,10 @@ class Lab:
             raise RuntimeError("agent check failed: %s" % err[-2000:])
         result = {"agent": json.loads(out), "iperf": None}
         if iperf is not None:
-            iout, _ierr = iperf.communicate(timeout=seconds + 60)
+            iout, ierr = iperf.communicate(timeout=seconds + 60)
             result["iperf"] = parse_iperf(iout)
+            if result["iperf"] is None:
+                result["iperf_error"] = (ierr or iout or "")[-500:]
         result["truth"] = self.truth()
         return result
 

@@ -46,7 +46,12 @@ def test_loss_rtt_and_jitter_match_truth_and_are_no_worse_than_iperf3(lab):
     lab.impair(delay_ms=50, jitter_ms=15)
     lab.add_loss(lab.stamp_port, 0.05)
     lab.add_loss(lab.iperf_port, 0.05)
-    got = lab.measure_together(20)
+    for _attempt in range(2):
+        # iperf3 3.12 now and then ends without a result (QOS.md); the
+        # comparison needs both tools in the same run, so run it again.
+        got = lab.measure_together(20)
+        if got["iperf"] is not None:
+            break
     agent, iperf, truth = got["agent"], got["iperf"], stamp_truth(got["truth"])
     assert agent["sent"] == 1000
     assert abs(agent["loss_pct"] - loss_truth(lab, lab.stamp_port)) <= 0.3
@@ -54,7 +59,7 @@ def test_loss_rtt_and_jitter_match_truth_and_are_no_worse_than_iperf3(lab):
     analytic = 2 * 15 / 3.0
     agent_err = abs(agent["jitter_ms"] - analytic)
     assert agent_err <= 0.15 * analytic
-    assert iperf is not None, "iperf3 gave no result"
+    assert iperf is not None, "iperf3 gave no result twice: %s" % got.get("iperf_error")
     iperf_err = abs(iperf["jitter_ms"] - analytic)
     # iperf3 reports one EWMA value (±13 % noise); it can land on the truth
     # by luck, so "as close" allows the agent 5 % of the truth in that case.
