@@ -44,7 +44,7 @@ SCENARIOS = [
 
 
 def fmt(value, digits=2):
-    return "–" if value is None else ("%.*f" % (digits, value))
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def scenario(lab, name, delay, jitter, loss, seconds):
@@ -118,9 +118,9 @@ def overhead(lab, seconds):
                          lab.addr_b, "8080", outfile])
     ini = os.path.join(tmp, "agent.ini")
     with open(ini, "w") as fh:
-        fh.write("[agent]\nserver = http://%s:8080\ntoken = x\ndata_dir = %s\n[probe]\nreflector = %s:%d\n"
-                 "[platform]\nhost = %s\ntcp_ports = 8080\ndns_names = localhost\n"
-                 % (lab.addr_b, tmp, lab.addr_b, lab.stamp_port, lab.addr_b))
+        fh.write(f"[agent]\nserver = http://{lab.addr_b}:8080\ntoken = x\ndata_dir = {tmp}\n"
+                 f"[probe]\nreflector = {lab.addr_b}:{lab.stamp_port}\n"
+                 f"[platform]\nhost = {lab.addr_b}\ntcp_ports = 8080\ndns_names = localhost\n")
     lab.clear_loss()
     lab.impair(delay_ms=10)
     time.sleep(1)
@@ -144,7 +144,7 @@ def main():
     args = parser.parse_args()
     reason = unavailable_reason()
     if reason:
-        print("cannot run: %s" % reason)
+        print(f"cannot run: {reason}")
         return 1
     rows = []
     with Lab() as lab:
@@ -152,16 +152,16 @@ def main():
         scenarios = SCENARIOS if not args.quick else [SCENARIOS[2], SCENARIOS[3], SCENARIOS[8], SCENARIOS[9]]
         for name, delay, jitter, loss in scenarios:
             rows.append(scenario(lab, name, delay, jitter, loss, args.seconds))
-            print("… %s done" % name, file=sys.stderr)
+            print(f"… {name} done", file=sys.stderr)
         down = outage(lab, args.outage, args.outage + 30) if not args.quick else None
         cost = overhead(lab, 120) if not args.quick else None
-    print("\nAgent accuracy: %d s per scenario, %d probes at 50 pps; iperf3 3.12 UDP 50 pps × 100 B, same path, "
-          "same time" % (args.seconds, rows[0]["sent"]))
+    print(f"\nAgent accuracy: {args.seconds:.0f} s per scenario, {rows[0]['sent']} probes at 50 pps; "
+          "iperf3 3.12 UDP 50 pps × 100 B, same path, same time")
     print("| scenario | loss truth | agent | iperf3 (its truth) | RTT median truth | agent | jitter 2a/3 "
           "(realised) | agent | iperf3 | reordered truth | agent | iperf3 (its truth) |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print("| %s | %s %% | %s %% | %s %% (%s) | %s ms | %s ms | %s (%s) ms | %s ms | %s ms | %s | %s | %s (%s) |" % (
+        print("| {} | {} % | {} % | {} % ({}) | {} ms | {} ms | {} ({}) ms | {} ms | {} ms | {} | {} | {} ({}) |".format(
             r["name"], fmt(r["loss_truth"]), fmt(r["loss_agent"]), fmt(r["loss_iperf"]),
             fmt(r["loss_iperf_truth"]), fmt(r["rtt_truth"]), fmt(r["rtt_agent"]), fmt(r["jitter_truth"]),
             fmt(r["jitter_realised"]), fmt(r["jitter_agent"]), fmt(r["jitter_iperf"]), r["reorder_truth"],
@@ -174,21 +174,20 @@ def main():
     }
     iperf_j = [abs(r["jitter_iperf"] - r["jitter_truth"]) / r["jitter_truth"] * 100 for r in rows
                if r["jitter_truth"] and r["jitter_iperf"] is not None]
-    print("\nworst agent error: loss %.2f pp, median RTT %.2f ms, jitter %.1f %%" % (
+    print("\nworst agent error: loss {:.2f} pp, median RTT {:.2f} ms, jitter {:.1f} %".format(
         worst["loss pp"], worst["RTT ms"], worst["jitter % of 2a/3"]))
     if iperf_j:
-        print("worst iperf3 jitter error: %.1f %%" % max(iperf_j))
+        print(f"worst iperf3 jitter error: {max(iperf_j):.1f} %")
     if down:
-        print("\nOutage: link down %d s within a %d s check: loss truth %.2f %%, agent %.2f %%, iperf3 %s %% "
-              "(its truth %s %%)" % (down["down_s"], down["total_s"], down["loss_truth"], down["loss_agent"],
-                                     fmt(down["loss_iperf"]), fmt(down["loss_iperf_truth"])))
+        print(f"\nOutage: link down {down['down_s']:.0f} s within a {down['total_s']:.0f} s check: "
+              f"loss truth {down['loss_truth']:.2f} %, agent {down['loss_agent']:.2f} %, "
+              f"iperf3 {fmt(down['loss_iperf'])} % (its truth {fmt(down['loss_iperf_truth'])} %)")
     train_bps = 50 * (44 + 8 + 20) * 8 * 2 / 30.0
     print("\nProbe overhead at the default interval (50 × 44-octet STAMP packets each way every 30 s):"
-          " %.0f bit/s at the IP layer, %.0f bit/s on Ethernet (with 38 octets framing)" % (
-              train_bps, 50 * (44 + 8 + 20 + 38) * 8 * 2 / 30.0))
+          f" {train_bps:.0f} bit/s at the IP layer, {50 * (44 + 8 + 20 + 38) * 8 * 2 / 30.0:.0f} bit/s on Ethernet (with 38 octets framing)")
     if cost:
-        print("Whole `run` service measured on the relay over %d s (train + TCP/DNS/HTTP checks + uploads, "
-              "plain HTTP in the lab): %.0f bit/s" % (cost["seconds"], cost["total_bps"]))
+        print(f"Whole `run` service measured on the relay over {cost['seconds']} s (train + TCP/DNS/HTTP "
+              f"checks + uploads, plain HTTP in the lab): {cost['total_bps']:.0f} bit/s")
     return 0
 
 

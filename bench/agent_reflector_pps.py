@@ -18,6 +18,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "agent", "src"))
 
+import contextlib
+
 from diemcau_agent import packet  # noqa: E402
 from diemcau_agent.reflector import Reflector  # noqa: E402
 
@@ -60,7 +62,7 @@ def sender_proc(port, sites, stop):
     socks = []
     for i in range(sites):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.bind(("127.%d.%d.%d" % (1 + i // 62500, (i // 250) % 250, 1 + i % 250), 0))
+        s.bind((f"127.{1 + i // 62500}.{(i // 250) % 250}.{1 + i % 250}", 0))
         s.setblocking(False)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         socks.append(s)
@@ -68,10 +70,8 @@ def sender_proc(port, sites, stop):
     target = ("127.0.0.1", port)
     while not stop.is_set():
         for s in socks:
-            try:
+            with contextlib.suppress(OSError):
                 s.sendto(data, target)
-            except OSError:
-                pass
             # Replies are left unread: the kernel drops them once the small
             # buffer is full, which costs the reflector nothing.
 
@@ -99,15 +99,15 @@ def main():
     parser.add_argument("--sites", type=int, default=2000)
     parser.add_argument("--rate", type=float, default=100.0, help="per-source limit (pps)")
     args = parser.parse_args()
-    print("load average before: %.2f %.2f %.2f" % os.getloadavg())
-    print("reflector on 1 core (CPU 0), %d simulated sites on loopback, per-source limit %g pps, %g s" % (
-        args.sites, args.rate, args.seconds))
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    print(f"reflector on 1 core (CPU 0), {args.sites} simulated sites on loopback, "
+          f"per-source limit {args.rate:g} pps, {args.seconds:g} s")
     for want_ttl in (True, False):
         r = run(args.seconds, args.sites, want_ttl, args.rate)
-        print("%-28s received %8.0f pps, reflected %8.0f pps, rate-limited %5.0f pps, reflector CPU %3.0f %% "
-              "-> %6.0f packets per CPU-second" % (
-                  "with TTL (recvmsg):" if want_ttl else "without TTL (recvfrom):", r["received"], r["reflected"],
-                  r["rate_limited"], 100 * r["cpu_share"], r["per_core_second"]))
+        label = "with TTL (recvmsg):" if want_ttl else "without TTL (recvfrom):"
+        print(f"{label:28s} received {r['received']:8.0f} pps, reflected {r['reflected']:8.0f} pps, "
+              f"rate-limited {r['rate_limited']:5.0f} pps, reflector CPU {100 * r['cpu_share']:3.0f} % "
+              f"-> {r['per_core_second']:6.0f} packets per CPU-second")
     print("per-site probing at the default interval is 50 packets every 30 s (1.7 pps average, 50 pps in the "
           "train); during the 20 s pre-meeting check 50 pps")
 

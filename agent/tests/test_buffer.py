@@ -1,6 +1,5 @@
 """The local buffer: order, trimming, size cap and disk full."""
 
-import sqlite3
 
 from diemcau_agent.buffer import Buffer
 

@@ -1,6 +1,5 @@
 """Batches to the server: an hour of refusals, lost answers, hints."""
 
-import threading
 
 from diemcau_agent import measure
 from diemcau_agent.buffer import Buffer

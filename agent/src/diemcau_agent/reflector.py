@@ -67,9 +67,7 @@ def source_is_suspect(address, port, own_port):
         return True
     if ip.is_multicast or ip.is_unspecified:
         return True
-    if ip.version == 4 and ip == ipaddress.IPv4Address("255.255.255.255"):
-        return True
-    return False
+    return ip.version == 4 and ip == ipaddress.IPv4Address("255.255.255.255")
 
 
 class Reflector:

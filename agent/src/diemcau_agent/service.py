@@ -10,6 +10,7 @@ matter most.
 
 import logging
 import queue
+import random
 import threading
 import time
 
@@ -94,6 +95,9 @@ class Agent:
                  self.cfg.server)
         uploads = threading.Thread(target=self.upload_loop, name="upload", daemon=True)
         uploads.start()
+        # Sites whose PCs boot at 7:30 together would otherwise probe in
+        # lock-step forever; a random phase spreads them over the interval.
+        self.stop_event.wait(random.uniform(0.0, min(self.interval(), 30.0)))
         while not self.stop_event.is_set():
             start = self.clock()
             try:

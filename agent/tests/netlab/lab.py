@@ -30,7 +30,17 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 STAMP_PORT = 862
 IPERF_PORT = 5201
-_CHRT = shutil.which("chrt")
+
+
+def _chrt_works():
+    chrt = shutil.which("chrt")
+    if not chrt:
+        return None
+    # Without CAP_SYS_NICE (some containers) chrt fails; run plain then.
+    return chrt if subprocess.run([chrt, "-f", "50", "true"], capture_output=True).returncode == 0 else None
+
+
+_CHRT = _chrt_works() if sys.platform.startswith("linux") else None
 RT_RELAY = [_CHRT, "-f", "60"] if _CHRT else []
 RT_TOOL = [_CHRT, "-f", "50"] if _CHRT else []
 
