@@ -1,0 +1,77 @@
+"""One live site on loopback for ``make run``: a reflector, an agent, and the monitoring jobs.
+
+``start_live_site(server_url)`` issues a fresh token for the chosen site,
+writes the agent's INI file under ``DATA_DIR/live-agent/`` and starts the
+reflector and the agent as child processes; the caller keeps them running
+and calls ``process()`` now and then so the site page moves without a worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+
+from diemcau.monitoring import agent_config, alerts, services, tasks
+
+REFLECTOR_PORT = 18862
+
+
+@dataclass
+class LiveSite:
+    site: object
+    ini_path: Path
+    processes: list = field(default_factory=list)
+
+    def stop(self) -> None:
+        for proc in self.processes:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.processes:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def pick_site(code: str | None = None):
+    from diemcau.inventory.models import Site
+
+    sites = Site.objects.active()
+    if code:
+        return sites.get(code=code)
+    return sites.filter(is_hub=True).order_by("pk").first() or sites.order_by("pk").first()
+
+
+def write_config(site, server_url: str, port: int = REFLECTOR_PORT, interval_s: int = 10) -> Path:
+    _token, raw = services.agent_token_issue(site=site, user=None)
+    folder = Path(getattr(settings, "DATA_DIR", Path("var"))) / "live-agent"
+    folder.mkdir(parents=True, exist_ok=True)
+    ini = agent_config.agent_ini(site, raw, server_url, reflector=f"127.0.0.1:{port}", data_dir=str(folder),
+                                 interval_s=interval_s)
+    path = folder / "agent.ini"
+    path.write_text(ini, encoding="utf-8")
+    path.chmod(0o600)
+    return path
+
+
+def start_live_site(server_url: str, *, code: str | None = None, port: int = REFLECTOR_PORT) -> LiveSite:
+    site = pick_site(code)
+    if site is None:
+        raise RuntimeError("no site: load the demo first (diemcau demo)")
+    path = write_config(site, server_url, port)
+    python = sys.executable
+    reflector = subprocess.Popen([python, "-m", "diemcau_agent", "reflect", "--host", "127.0.0.1", "--port", str(port)])
+    agent = subprocess.Popen([python, "-m", "diemcau_agent", "--config", str(path), "run"])
+    return LiveSite(site=site, ini_path=path, processes=[reflector, agent])
+
+
+def process() -> int:
+    """Roll up and judge what arrived (a worker does the same each minute; the claim keeps them apart)."""
+    done = tasks.process_new_samples(settle=dt.timedelta(seconds=3))
+    alerts.evaluate_silence()
+    return done

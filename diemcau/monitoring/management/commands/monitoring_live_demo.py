@@ -1,0 +1,46 @@
+"""``diemcau monitoring_live_demo``: one live site on loopback (reflector + agent), kept running.
+
+Started by ``diemcau run`` next to the web server. It needs the web server
+listening at ``--server`` (the agent posts its results there) and a loaded
+demo. Stops its children on Ctrl-C or SIGTERM.
+"""
+
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+
+from diemcau.monitoring import live
+
+
+class Command(BaseCommand):
+    help = "Start one live demo site: a reflector and an agent on loopback, reporting to this server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--server", default="http://127.0.0.1:8000", help="URL of the running web server")
+        parser.add_argument("--site", default=None, help="site code (default: the hub, else the first site)")
+        parser.add_argument("--port", type=int, default=live.REFLECTOR_PORT, help="reflector UDP port on 127.0.0.1")
+        parser.add_argument("--every", type=float, default=15.0, help="seconds between roll-up/alert passes")
+        parser.add_argument("--once", action="store_true", help="write the config and exit (no processes)")
+
+    def handle(self, *args, server, site, port, every, once, **options):
+        if once:
+            path = live.write_config(live.pick_site(site), server, port)
+            self.stdout.write(f"agent config written: {path}")
+            return
+        running = live.start_live_site(server, code=site, port=port)
+        self.stdout.write(f"live site {running.site.code} ({running.site.name}): reflector 127.0.0.1:{port}, "
+                          f"agent config {running.ini_path}")
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        try:
+            while not stopping:
+                time.sleep(every)
+                if any(p.poll() is not None for p in running.processes):
+                    self.stderr.write("the reflector or the agent stopped; ending the live site")
+                    break
+                live.process()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            running.stop()
