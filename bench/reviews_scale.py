@@ -125,7 +125,7 @@ def timed(fn):
 
 
 def run_phase(size: str, postgres: bool, repeat: int) -> None:
-    tmp = tempfile.mkdtemp(prefix="diemcau-bench-reviews-")
+    tmp = tempfile.mkdtemp(prefix="reviewsbench-")
     if postgres:
         fresh_postgres(PG_URL)
         url = PG_URL

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.campaign_list, name="campaigns"),
     path("new/", views.campaign_new, name="campaign_new"),
     path("<int:pk>/", views.campaign_detail, name="campaign"),
+    path("<int:pk>/close/", views.campaign_close, name="campaign_close"),
     path("<int:pk>/aggregate/", views.campaign_aggregate, name="aggregate"),
     path("<int:pk>/compare/", views.campaign_compare, name="compare"),
     path("<int:pk>/links/", views.link_items, name="link_items"),

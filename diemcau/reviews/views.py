@@ -80,8 +80,21 @@ def campaign_detail(request, pk):
         return redirect("reviews:link_items", pk=campaign.pk)
     return render(request, "reviews/campaign_detail.html", {
         "campaign": campaign, "progress": aggregate.progress(campaign), "now": timezone.now(),
-        "can_review": access.can_review(user),
+        "can_review": access.can_review(user), "can_close": access.can_open_campaign(user),
     })
+
+
+@login_required
+@require_POST
+def campaign_close(request, pk):
+    """The department closes a campaign: no more changes, reminders stop; everything stays readable."""
+    campaign = access.campaign_for_user(request.user, pk)
+    if not access.can_open_campaign(request.user):
+        raise PermissionDenied
+    if campaign.closed_at is None:
+        services.campaign_close(campaign)
+        messages.success(request, _("Campaign closed."))
+    return redirect(campaign)
 
 
 # A unit's task ---------------------------------------------------------------------------

@@ -121,3 +121,16 @@ def test_the_workflow_through_the_pages(task_a, province, client_for):
     assert other.return_comment == "Điểm cầu này thiếu đề xuất"
     task_a.refresh_from_db()
     assert task_a.state == TaskState.RETURNED
+
+
+def test_a_closed_campaign_takes_no_more_changes_and_no_reminders(task_a, province, client_for):
+    import datetime as dt
+
+    services.task_start(task_a, user=province.tech)
+    client_for(province.admin).post(reverse("reviews:campaign_close", args=[task_a.campaign_id]))
+    task_a.refresh_from_db()
+    assert task_a.campaign.closed_at is not None
+    with pytest.raises(ValidationError):
+        services.proposal_save(Proposal(assessment=task_a.assessments.first(), action=term("action", "training"),
+                                        description="Tập huấn"), user=province.tech)
+    assert services.reminders_send(now=task_a.campaign.deadline - dt.timedelta(hours=1)) == 0
