@@ -46,6 +46,7 @@ class Receiver(http.server.ThreadingHTTPServer):
         self.requests = []
         self.extra = {}
         self.reject = set()
+        self.reject_all = False
         self.lose_response = 0
 
     @property
@@ -67,7 +68,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             return
         accepted, rejected = [], []
         for result in body["results"]:
-            if result["id"] in server.reject:
+            if server.reject_all or result["id"] in server.reject:
                 rejected.append({"id": result["id"], "reason": "invalid"})
             else:
                 accepted.append(result["id"])

@@ -87,3 +87,13 @@ def test_bad_config_value_is_named(tmp_path):
 
 def test_run_without_token_is_a_config_error(tmp_path):
     assert cli.main(["--config", str(tmp_path / "none.ini"), "run"]) == 2
+
+
+def test_a_refused_check_result_is_reported_not_claimed_sent(reflector, receiver, tmp_path):
+    ini = tmp_path / "agent.ini"
+    ini.write_text(CONFIG.format(server=receiver.url, data=tmp_path / "data"), encoding="utf-8")
+    receiver.reject_all = True
+    done = run_cli("--config", str(ini), "check", "--reflector", "127.0.0.1:%d" % reflector.port, "--seconds", "1",
+                   "--json")
+    out = json.loads(done.stdout)
+    assert out["sent_to_server"] is False and out["send_error"] == "invalid"

@@ -86,7 +86,7 @@ def cmd_check(args):
     status, lines = verdict.judge(fields, cfg.operator_name, cfg.operator_phone)
     fields["status"] = status
     fields["verdict"] = " ".join(lines)
-    sent = _send_now(cfg, rec) if cfg.server and cfg.token and not args.no_send else None
+    sent, send_error = _send_now(cfg, rec) if cfg.server and cfg.token and not args.no_send else (None, None)
     if args.json:
         voice = fields.get("voice") or {}
         out = {key: fields.get(key) for key in ("rtt_median_ms", "rtt_p95_ms", "jitter_ms", "jitter_back_ms",
@@ -95,18 +95,24 @@ def cmd_check(args):
                                                  "rtt_min_ms", "rtt_max_ms", "late_pct")}
         out.update({"mos": voice.get("mos"), "r": voice.get("r"), "codec": voice.get("codec"),
                     "voice_note": voice.get("note"), "status": status, "verdict": fields["verdict"],
-                    "reflector": "%s:%s" % reflector, "id": rec["id"], "sent_to_server": sent})
+                    "reflector": "%s:%s" % reflector, "id": rec["id"], "sent_to_server": sent,
+                    "send_error": send_error})
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:
         for line in lines:
             print(line)
-        if sent is False:
+        if sent is False and send_error:
+            print("(Máy chủ không nhận kết quả: %s)" % send_error)
+        elif sent is False:
             print("(Chưa gửi được kết quả lên máy chủ; sẽ gửi lại sau.)")
     return status
 
 
 def _send_now(cfg, rec):
-    """Buffer the check result and try to send it at once; True if confirmed."""
+    """Buffer the check result and try to send it at once.
+
+    Returns (accepted, reason the server gave if it refused the result).
+    """
     from diemcau_agent.buffer import Buffer
     from diemcau_agent.uploader import Uploader
     try:
@@ -119,7 +125,10 @@ def _send_now(cfg, rec):
         buf.add(rec)
         uploader = Uploader(buf, cfg.server, cfg.token, cfg.ca_file, timeout=10.0)
         uploader.flush(force=True)
-        return buf.db.execute("SELECT 1 FROM result WHERE id = ?", (rec["id"],)).fetchone() is None
+        if rec["id"] in uploader.rejected:
+            return False, uploader.rejected[rec["id"]]
+        gone = buf.db.execute("SELECT 1 FROM result WHERE id = ?", (rec["id"],)).fetchone() is None
+        return gone, None
     finally:
         buf.close()
 

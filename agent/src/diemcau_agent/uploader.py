@@ -64,6 +64,7 @@ class Uploader:
         self.meeting_window = None  # (start, end) Unix seconds
         self.interval_s = None
         self.throughput_request = None
+        self.rejected = {}  # id -> reason, for callers that must tell the user
         self._ssl = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
         if not self.url.startswith("https://"):
             log.warning("server URL is not HTTPS: the site token travels in clear text")
@@ -136,6 +137,7 @@ class Uploader:
         rejected = [r for r in answer.get("rejected", []) if isinstance(r, dict) and r.get("id") in ids]
         for item in rejected:
             log.error("server rejected result %s: %s", item.get("id"), item.get("reason"))
+            self.rejected[item["id"]] = item.get("reason")
         self.buffer.confirm(accepted + [r["id"] for r in rejected])
         if dropped:
             self.buffer.dropped_reported(dropped)
