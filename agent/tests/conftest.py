@@ -39,8 +39,8 @@ class Receiver(http.server.ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, port=0):
+        super().__init__(("127.0.0.1", port), _Handler)
         self.refuse = lambda: False
         self.received = []
         self.requests = []
@@ -95,6 +95,13 @@ def receiver():
     yield server
     server.shutdown()
     server.server_close()
+
+
+def start_receiver(port=0):
+    """A Receiver on ``port``, serving on a daemon thread."""
+    server = Receiver(port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 @pytest.fixture

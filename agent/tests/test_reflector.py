@@ -128,3 +128,22 @@ def test_stateful_sequence_numbers_count_per_session(reflector):
         seqs.append(struct.unpack_from("!I", sock.recv(100))[0])
     sock.close()
     assert seqs == [0, 1, 2]
+
+
+def test_ipv6_works_where_the_host_has_it():
+    import pytest
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 in this Python")
+    try:
+        refl = Reflector(host="::1", port=0)
+    except OSError as exc:
+        pytest.skip("no IPv6 loopback here: %s" % exc)
+    import threading
+    thread = threading.Thread(target=refl.serve_forever, daemon=True)
+    thread.start()
+    try:
+        out = probe.run_train("::1", refl.port, count=10, interval=0.002, grace=0.5)
+    finally:
+        refl.stop()
+        thread.join(2)
+    assert out["received"] == 10 and out["loss_pct"] == 0.0

@@ -101,3 +101,41 @@ def test_iso_round_trip():
     assert abs(parse_iso(utc_now_iso(1_700_000_000.25)) - 1_700_000_000.25) < 1e-6
     assert utc_now_iso(0).endswith("Z")
     assert parse_iso("garbage") is None
+
+
+def free_port():
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def test_two_days_offline_then_everything_in_order_and_the_overflow_reported(tmp_path, clock):
+    from conftest import start_receiver
+    port = free_port()
+    buf = Buffer(str(tmp_path / "b.sqlite3"), max_rows=4000)
+    up = Uploader(buf, "http://127.0.0.1:%d" % port, "tok", clock=clock, timeout=2, batch_size=100)
+    made = []
+    start = clock.t
+    while clock.t < start + 2 * 86400:   # nothing listens: connection refused
+        r = measure.record("probe", {"n": len(made)}, utc_now_iso(clock.t))
+        made.append(r["id"])
+        buf.add(r)
+        up.flush()
+        clock.advance(30)
+    assert len(made) == 5760 and buf.count() == 4000
+    server = start_receiver(port)
+    try:
+        clock.advance(300)
+        up.flush()
+    finally:
+        server.shutdown()
+        server.server_close()
+    got = [r["id"] for r in server.received]
+    assert got == made[-4000:], "the newest 4000, each once, oldest first"
+    reports = [q["body"].get("dropped") for q in server.requests if q["body"].get("dropped")]
+    assert reports[0]["count"] == 1760
+    assert reports[0]["first_measured_at"] == utc_now_iso(start)
+    assert buf.count() == 0 and buf.dropped() is None

@@ -175,7 +175,9 @@ def build_parser():
     p = sub.add_parser("run", help="chạy dịch vụ đo định kỳ và gửi kết quả lên máy chủ")
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("check", help="kiểm tra đường truyền trước cuộc họp")
+    p = sub.add_parser("check", help="kiểm tra đường truyền trước cuộc họp",
+                       epilog="Mã thoát: 0 tốt; 1 dùng được, cần theo dõi; 2 không đạt (báo nhà cung cấp); "
+                              "3 không đo được.")
     p.add_argument("--reflector", help="HOST:PORT (mặc định lấy từ tệp cấu hình)")
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--json", action="store_true", help="in kết quả dạng JSON")
