@@ -136,19 +136,11 @@ def incidents(site_ids, *, now: dt.datetime, days: int = 180) -> dict:
 
 @_guard(dict)
 def quality(site_ids, *, now: dt.datetime) -> dict:
-    """Measured link quality per site (rtt, jitter, loss), when the monitoring app records it.
+    """Measured link quality per site ({"rtt_ms", "jitter_ms", "loss_pct", "days"}), from whichever
+    app offers it (the monitoring app, through the standards app's ``link_quality`` hook)."""
+    from diemcau.standards.facts import link_quality
 
-    Read through the standards facts hook, which the monitoring app feeds;
-    returns nothing until it exists.
-    """
-    from django.apps import apps
-    from django.utils.module_loading import import_string
-
-    config = apps.get_app_config("monitoring")
-    dotted = getattr(config, "quality_inputs", None)
-    if not dotted:
-        return {}
-    return import_string(dotted)(list(site_ids), now) or {}
+    return link_quality(list(site_ids), now) or {}
 
 
 @_guard(list)

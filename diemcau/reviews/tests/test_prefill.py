@@ -90,3 +90,16 @@ def test_prefill_reads_a_fixed_number_of_queries(campaign, province, django_asse
     task = campaign.tasks.get(organization=province.department)
     with django_assert_max_num_queries(40):
         assert services.task_start(task, user=province.admin) == 31
+
+
+def test_measured_link_quality_is_kept_beside_the_answers_when_present(task_a, province, monkeypatch, client_for):
+    import diemcau.standards.facts as facts
+
+    monkeypatch.setattr(facts, "link_quality", lambda site_ids, now: {
+        province.site_a.pk: {"rtt_ms": 42.0, "jitter_ms": 6.5, "loss_pct": 0.4, "days": 7}})
+    services.task_start(task_a, user=province.tech)
+    assessment = task_a.assessments.get(site=province.site_a)
+    assert assessment.known["quality"]["loss_pct"] == 0.4
+    assert task_a.assessments.get(site=province.site_a2).known["quality"] is None
+    page = client_for(province.tech).get(assessment.get_absolute_url()).content.decode()
+    assert "trễ 42,0 ms" in page and "0,4 %" in page
