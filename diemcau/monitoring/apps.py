@@ -12,6 +12,7 @@ class MonitoringConfig(DiemcauAppConfig):
     nav_order = 35
     site_panel = "diemcau.monitoring.panels.site_panel"
     overview_panel = "diemcau.monitoring.panels.overview_panel"
+    stability_inputs = "diemcau.monitoring.stability.stability_inputs"
 
     @property
     def nav(self):
