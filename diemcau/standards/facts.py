@@ -82,9 +82,14 @@ class SiteFacts:
         return self.group_names.get(code) or {"vi": code, "en": code}
 
 
+def _lower_first(text: str) -> str:
+    # Group names are read inside sentences ("Không có micro ở tình trạng tốt").
+    return text[:1].lower() + text[1:] if text else text
+
+
 def group_names() -> dict:
     return {
-        t.code: {"vi": t.name_vi, "en": t.name_en or t.name_vi}
+        t.code: {"vi": _lower_first(t.name_vi), "en": _lower_first(t.name_en or t.name_vi)}
         for t in Term.objects.filter(taxonomy="device_group")
     }
 

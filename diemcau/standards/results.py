@@ -79,9 +79,18 @@ def verdict_reasons(verdict: SiteVerdict | None) -> list[dict]:
         return []
     return [
         {"level": r["level"], "level_label": Verdict(r["level"]).label, "source": r.get("source", ""),
-         "text": render(r["reason"])}
+         "source_label": _source_label(r.get("source", "")), "text": render(r["reason"])}
         for r in verdict.reasons
     ]
+
+
+def _source_label(label: str) -> str:
+    from django.apps import apps
+
+    try:
+        return str(apps.get_app_config(label).verbose_name)
+    except LookupError:
+        return label
 
 
 def current_verdicts(site_ids) -> dict:

@@ -75,7 +75,8 @@ def decide(*, requirements, compliance: dict, compatibility: list, devices: list
 
     worn = [d for d in devices if d.group in CORE_DEVICE_GROUPS and d.condition in ("degraded", "broken")]
     if worn and len(worn) >= limits["VERDICT_DEGRADED_DEVICES"]:
-        labels = ", ".join(f"{d.label} ({d.condition})" for d in worn[:6])
+        words = {"vi": {"degraded": "xuống cấp", "broken": "hỏng"}, "en": {"degraded": "degraded", "broken": "broken"}}
+        labels = {lang: ", ".join(f"{d.label} ({w[d.condition]})" for d in worn[:6]) for lang, w in words.items()}
         add(Verdict.UNSTABLE, reason("verdict_device_degraded", count=sum(d.quantity for d in worn), devices=labels))
 
     if compatibility:
