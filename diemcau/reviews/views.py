@@ -113,10 +113,14 @@ def task_detail(request, pk):
         by_assessment.setdefault(p.assessment_id, []).append(p)
     for a in assessments:
         a.problems = by_assessment.get(a.pk, [])
-    review_items = []
+    review_items, review_groups = [], {}
     if access.can_review(user) and task.state == TaskState.SUBMITTED:
         review_items = list(Proposal.objects.filter(assessment__task=task).select_related(
             "assessment__site", "action", "group", "cause").order_by("assessment__site__code", "pk"))
+        for g in GroupAssessment.objects.filter(assessment__task=task).select_related("group", "condition"):
+            review_groups.setdefault(g.assessment_id, []).append(g)
+        for a in assessments:
+            a.review_groups = review_groups.get(a.pk, [])
     return render(request, "reviews/task_detail.html", {
         "task": task, "campaign": task.campaign, "assessments": assessments, "problems": problems,
         "site_problems": by_assessment.get(0, []),

@@ -77,6 +77,9 @@ def test_an_operator_reads_only_the_link_items_of_an_assessment(world, province,
     page = client_for(province.vnpt_user).get(reverse("reviews:assessment", args=[world["site_a"].pk])).content.decode()
     assert "Nâng băng thông lên 20 Mbps" in page
     assert "Mua micro cổ ngỗng" not in page
+    assert 'id="known-verdict"' not in page  # the site's verdict and compliance are the unit's business
+    staff = client_for(province.staff).get(reverse("reviews:assessment", args=[world["site_a"].pk])).content.decode()
+    assert 'id="known-verdict"' in staff
     assert f"proposal-{world['link'].pk}" in page
     assert reverse("reviews:evidence_photo", args=[world["mic_photo"].pk]) not in page
 

@@ -115,10 +115,15 @@ def test_the_workflow_through_the_pages(task_a, province, client_for):
     assert task_a.state == TaskState.SUBMITTED
     page = staff.get(reverse("reviews:task", args=[task_a.pk])).content.decode()
     assert 'id="review-form"' in page and 'id="signature"' in page
+    mic = assessment.groups.get(group__code="microphone")
+    assert f'name="c-group-{mic.pk}"' in page
     staff.post(reverse("reviews:task_review", args=[task_a.pk]),
-               {"decision": "return", f"c-assessment-{other.pk}": "Điểm cầu này thiếu đề xuất"})
+               {"decision": "return", f"c-assessment-{other.pk}": "Điểm cầu này thiếu đề xuất",
+                f"c-group-{mic.pk}": "Micro có tiếng rè?"})
     other.refresh_from_db()
+    mic.refresh_from_db()
     assert other.return_comment == "Điểm cầu này thiếu đề xuất"
+    assert mic.return_comment == "Micro có tiếng rè?"
     task_a.refresh_from_db()
     assert task_a.state == TaskState.RETURNED
 
