@@ -1,6 +1,6 @@
 """The Excel template a unit fills in to import its inventory.
 
-Built from the same column specs the importer reads (``importer.SHEETS``),
+Built from the same column specs the importer reads (``import_format.SHEETS``),
 so the two cannot drift apart. Dropdowns come from the ``Term`` table and
 the organisations; the example rows have codes starting with ``VIDU-`` and
 are skipped on import. With ``filled=True`` the sheets hold the user's
@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from diemcau.inventory import access
 from diemcau.inventory.choices import ORG_KIND_OPERATOR, Resolution, Taxonomy
-from diemcau.inventory.importer import (
+from diemcau.inventory.import_format import (
     CONTACT_ROLE_LABELS,
     CONTACTS,
     DEVICES,

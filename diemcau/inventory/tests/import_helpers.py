@@ -5,7 +5,7 @@ import io
 from openpyxl import Workbook
 
 from diemcau.core.models import ChangeRecord
-from diemcau.inventory.importer import CONTACTS, DEVICES, LINKS, SITES
+from diemcau.inventory.import_format import CONTACTS, DEVICES, LINKS, SITES
 from diemcau.inventory.models import Contact, Device, Link, Organization, Site
 
 HEADERS = {spec.key: [c.header for c in spec.columns] for spec in (SITES, DEVICES, LINKS, CONTACTS)}
