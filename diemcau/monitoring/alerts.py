@@ -90,32 +90,52 @@ def _alert(site_id: int, problem: str, device_id=None) -> Alert:
     return alert
 
 
-@transaction.atomic
-def evaluate_site_rounds(site_id: int, rounds, levels=None, pattern=None) -> list[AlertFlip]:
-    """Feed probe rounds ``[(measured_at, {problem: value})]`` (any order) to the site's link alerts."""
+def evaluate_site_rounds(site_id: int, rounds, levels=None, pattern=None) -> list[str]:
+    """Feed probe rounds ``[(measured_at, {measure: value})]`` (any order) to one site's link alerts."""
+    return evaluate_rounds({site_id: rounds}, levels, pattern)
+
+
+STEP_FIELDS = ["recent", "clean_streak", "evaluated_until", "last_value", "state"]
+
+
+def evaluate_rounds(by_site: dict, levels=None, pattern=None, chunk: int = 500) -> list[str]:
+    """Feed rounds of many sites to their link alerts: the alerts of a chunk of sites are read and
+    locked in one query and written back in one bulk update; only a flip costs more."""
     levels = levels or current_levels()
     pattern = pattern or link_pattern()
-    rounds = sorted(rounds, key=lambda r: r[0])
     flips = []
-    for problem, measure in MEASURES.items():
-        level = levels.get(problem)
-        if level is None:
-            continue
-        alert = _alert(site_id, problem)
-        changed = False
-        for measured_at, values in rounds:
-            if alert.evaluated_until and measured_at <= alert.evaluated_until:
-                continue  # arrived late: already judged with the rounds around it
-            value = values.get(measure)
-            if value is None and problem != Problem.LOSS:
-                continue
-            new_state = step(alert, level.fails(value), pattern)
-            alert.evaluated_until, alert.last_value, changed = measured_at, value, True
-            if new_state:
-                _flip(alert, new_state, measured_at, value, _reason(problem, value, level, new_state == AlertState.RAISED))
-                flips.append(new_state)
-        if changed:
-            alert.save(update_fields=["recent", "clean_streak", "evaluated_until", "last_value", "state"])
+    site_ids = sorted(by_site)
+    for start in range(0, len(site_ids), chunk):
+        part = site_ids[start:start + chunk]
+        with transaction.atomic():
+            known = {(a.site_id, a.problem): a for a in Alert.objects.select_for_update().filter(
+                site_id__in=part, problem__in=list(MEASURES), device__isnull=True)}
+            changed = []
+            for site_id in part:
+                rounds = sorted(by_site[site_id], key=lambda r: r[0])
+                for problem, measure in MEASURES.items():
+                    level = levels.get(problem)
+                    if level is None:
+                        continue
+                    alert = known.get((site_id, problem))
+                    if alert is None:
+                        alert = _alert(site_id, problem)
+                    touched = False
+                    for measured_at, values in rounds:
+                        if alert.evaluated_until and measured_at <= alert.evaluated_until:
+                            continue  # arrived late: already judged with the rounds around it
+                        value = values.get(measure)
+                        if value is None and problem != Problem.LOSS:
+                            continue
+                        new_state = step(alert, level.fails(value), pattern)
+                        alert.evaluated_until, alert.last_value, touched = measured_at, value, True
+                        if new_state:
+                            _flip(alert, new_state, measured_at, value,
+                                  _reason(problem, value, level, new_state == AlertState.RAISED))
+                            flips.append(new_state)
+                    if touched:
+                        changed.append(alert)
+            Alert.objects.bulk_update(changed, STEP_FIELDS, batch_size=500)
     return flips
 
 
@@ -127,9 +147,7 @@ def evaluate_samples(received_after: dt.datetime, received_until: dt.datetime) -
         "site_id", "measured_at", "loss_pct", "jitter_ms", "rtt_ms", "mos")
     for site_id, measured_at, loss, jitter, rtt, mos in rows.iterator(chunk_size=5000):
         by_site[site_id].append((measured_at, {"loss_pct": loss, "jitter_ms": jitter, "rtt_ms": rtt, "mos": mos}))
-    levels = current_levels()
-    for site_id, rounds in by_site.items():
-        evaluate_site_rounds(site_id, rounds, levels)
+    evaluate_rounds(by_site)
     return sum(len(r) for r in by_site.values())
 
 

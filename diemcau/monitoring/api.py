@@ -45,6 +45,8 @@ def results(request):
     token = request.auth
     try:
         answer = ingest.store_batch(token, payload)
+    except ingest.TooLarge as exc:
+        return JsonResponse({"detail": str(exc)}, status=413)
     except ingest.Invalid as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
     answer.update(meeting_hints.hints_for_site(token.site))

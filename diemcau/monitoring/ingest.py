@@ -33,6 +33,10 @@ class Invalid(Exception):
     pass
 
 
+class TooLarge(Invalid):
+    """Answered 413: the agent halves its batch and tries again."""
+
+
 def raw_days() -> int:
     return int(getattr(settings, "MONITORING_RAW_DAYS", 7))
 
@@ -132,7 +136,7 @@ def store_batch(token: AgentToken, payload, *, now: dt.datetime | None = None) -
         raise Invalid(_("the body must be an object with a list of results"))
     results = payload["results"]
     if len(results) > MAX_RESULTS:
-        raise Invalid(_("at most %(n)s results per batch") % {"n": MAX_RESULTS})
+        raise TooLarge(_("at most %(n)s results per batch") % {"n": MAX_RESULTS})
     accepted, rejected, rows, seen = [], [], [], set()
     for item in results:
         raw_id = item.get("id") if isinstance(item, dict) else None

@@ -117,3 +117,12 @@ def test_the_token_is_stored_hashed(agent):
     token, raw = agent
     assert raw not in token.digest and token.hint == raw[:10]
     assert AgentToken.authenticate(raw) == token
+
+
+def test_too_many_results_in_one_batch_asks_the_agent_to_send_smaller_ones(agent, monkeypatch):
+    from diemcau.monitoring import ingest
+
+    monkeypatch.setattr(ingest, "MAX_RESULTS", 3)
+    _, raw = agent
+    assert post(raw, batch(*[probe() for _ in range(4)])).status_code == 413
+    assert Sample.objects.count() == 0
