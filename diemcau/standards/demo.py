@@ -29,7 +29,7 @@ PLATFORMS = [
         "soft_clients": ["Google Chrome", "Microsoft Edge", "Mozilla Firefox", "Cốc Cốc"], "min_firmware": [],
     },
     {
-        "code": "tw-h323", "name": "Điểm cầu Trung ương (H.323)", "reference": False,
+        "code": "tw-h323", "name": "Hệ thống hội nghị Trung ương (H.323)", "reference": False,
         "description": "Kết nối tới hội nghị do Trung ương chủ trì, chỉ qua H.323.",
         "protocols": ["H.323"], "video_codecs": ["H.264"], "audio_codecs": ["G.711", "G.722", "G.722.1"],
         "min_resolution": "720p", "max_resolution": "1080p", "content_sharing": ["H.239"],

@@ -33,6 +33,10 @@ class ImportStandardForm(BootstrapMixin, forms.Form):
     file = forms.FileField(label=_("Standard file (YAML)"), help_text=_("Same layout as the shipped standard.yaml."))
 
 
+class SettingsImportForm(BootstrapMixin, forms.Form):
+    file = forms.FileField(label=_("File (.xlsx or .csv)"), help_text=_("Start from the template: one row per site."))
+
+
 class RequirementForm(BootstrapMixin, forms.ModelForm):
     rule = forms.CharField(label=_("Rule"), widget=forms.Textarea(attrs={"rows": 2, "class": "font-monospace"}))
 

@@ -198,7 +198,7 @@ def profile_save(profile: ConfigProfile) -> ConfigProfile:
 
 @transaction.atomic
 def site_settings_save(site: Site, *, values: dict, profile: ConfigProfile | None = None, user=None,
-                       source: str = SettingsSource.MANUAL) -> SiteSettings:
+                       source: str = SettingsSource.MANUAL, recompute: bool = True) -> SiteSettings:
     """Record a site's actual settings (replacing the last record) and recompute its verdict."""
     from diemcau.standards.drift import FIELDS_BY_KEY
 
@@ -219,7 +219,8 @@ def site_settings_save(site: Site, *, values: dict, profile: ConfigProfile | Non
     via = {SettingsSource.IMPORT: ChangeVia.IMPORT, SettingsSource.API: ChangeVia.API}.get(source, ChangeVia.WEB)
     record_change(record, user=user, before=before, via=via, site=site,
                   action=ChangeAction.UPDATE if before else ChangeAction.CREATE)
-    transaction.on_commit(lambda: request_verdict_recompute([site.pk]))
+    if recompute:
+        transaction.on_commit(lambda: request_verdict_recompute([site.pk]))
     return record
 
 

@@ -1,16 +1,18 @@
 """Pages of the standards app: province compliance, the standard's versions, platforms, profiles, a site's settings."""
 
+import zipfile
+
 import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from diemcau.core.listing import Column, export_response, paginate, wants_export
+from diemcau.core.listing import XLSX_TYPE, Column, export_response, paginate, wants_export
 from diemcau.standards import access, services
 from diemcau.standards.choices import StandardStatus, Status, Verdict
 from diemcau.standards.forms import (
@@ -299,8 +301,11 @@ def profile_list(request):
     profiles = list(ConfigProfile.objects.all())
     for profile in profiles:
         profile.rows = [(f.label, shown(profile.settings.get(f.key)), f.unit) for f in SETTING_FIELDS if f.key in profile.settings]
+    from diemcau.inventory.access import organizations_where_user_adds_sites
+
     return render(request, "standards/profile_list.html", {
         "profiles": profiles, "can_edit": access.can_edit_standards(request.user),
+        "can_import": organizations_where_user_adds_sites(request.user).exists(),
     })
 
 
@@ -374,3 +379,38 @@ def site_results(request, pk):
         "history": SiteVerdict.objects.filter(site=site).select_related("standard")[:30],
     })
     return render(request, "standards/site_results.html", context)
+
+
+@login_required
+def settings_import(request):
+    """Upload many sites' actual settings at once (all or nothing)."""
+    from diemcau.inventory.access import organizations_where_user_adds_sites
+    from diemcau.standards.forms import SettingsImportForm
+    from diemcau.standards.importer import import_settings
+
+    if not organizations_where_user_adds_sites(request.user).exists():
+        raise PermissionDenied
+    form = SettingsImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = import_settings(form.cleaned_data["file"], user=request.user)
+        except (ValueError, KeyError, OSError, UnicodeDecodeError, zipfile.BadZipFile):
+            form.add_error("file", _("The file cannot be read; use the template (.xlsx) or a UTF-8 .csv."))
+        else:
+            if result.ok:
+                messages.success(request, _("Settings of %(n)s sites recorded; their verdicts are being recomputed.") % {"n": len(result.rows)})
+                return redirect("standards:settings_import")
+    return render(request, "standards/settings_import.html", {"form": form, "result": result})
+
+
+@login_required
+def settings_template(request):
+    from diemcau.inventory.access import organizations_where_user_adds_sites
+    from diemcau.standards.importer import settings_template as build
+
+    if not organizations_where_user_adds_sites(request.user).exists():
+        raise PermissionDenied
+    response = HttpResponse(build(request.user), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="cau-hinh-thuc-te.xlsx"'
+    return response
