@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from diemcau.inventory.models import Device, Term
 from diemcau.lib.text import fold
 from diemcau.reviews import sources
-from diemcau.reviews.choices import CHEAP_CAUSES, PURCHASE_ACTIONS, SHARED_GROUPS
+from diemcau.reviews.choices import CALLING_GROUPS, CHEAP_CAUSES, PURCHASE_ACTIONS, SHARED_GROUPS
 from diemcau.reviews.models import Evidence, GroupAssessment, Proposal
 
 FLAG_TEXTS = {
@@ -247,6 +247,9 @@ def assessment_problems(assessments) -> list[Problem]:
                         % {"item": label, "group": p.group or _("the site")})
                 if not p.cost_vnd:
                     add(anchor, _("“%(item)s”: give the estimated cost in VND.") % {"item": label})
+                if p.group_id and p.group.code in CALLING_GROUPS and not (p.model and p.protocols):
+                    add(anchor, _("“%(item)s”: name the proposed model and its call protocols, so it is checked "
+                                  "against the province's platforms.") % {"item": label})
             if p.flags and not p.flag_reason.strip():
                 add(anchor, _("“%(item)s” is flagged (%(flags)s). Write why it is still needed, or change it.")
                     % {"item": label, "flags": " ".join(flag_text(f) for f in p.flags)})

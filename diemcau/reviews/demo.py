@@ -49,7 +49,9 @@ PURCHASES = {
     "display": ("Thay màn hình hiển thị hỏng", (16_000_000, 38_000_000), {}),
     "power": ("Thay UPS 2 kVA", (6_000_000, 14_000_000), {}),
     "network": ("Thay switch PoE hỏng", (3_500_000, 8_000_000), {}),
-    "computer": ("Thay máy tính họp", (14_000_000, 22_000_000), {}),
+    "computer": ("Thay máy tính họp", (14_000_000, 22_000_000), {
+        "manufacturer": "Dell", "model": "OptiPlex 7010", "protocols": ["WebRTC"], "video_codecs": ["H.264", "VP8"],
+        "audio_codecs": ["Opus"]}),
 }
 RETURN_NOTES = [
     "Đề xuất thay thiết bị chưa có ảnh hiện trạng; bổ sung minh chứng.",
@@ -155,7 +157,8 @@ class _Demo:
             proposal = self.proposal(assessment, user, group=good.group.code, action="invest", cause="equipment",
                                      description=f"Mua mới {good.group.name_vi.lower()} đồng bộ",
                                      cost=self.cost((8_000_000, 60_000_000)), evidence=True,
-                                     justification="Đề nghị đầu tư đồng bộ theo kế hoạch của đơn vị")
+                                     justification="Đề nghị đầu tư đồng bộ theo kế hoạch của đơn vị",
+                                     **PURCHASES.get(good.group.code, ("", (0, 0), {}))[2])
         else:
             proposal = self.proposal(assessment, user, group="terminal", action="replace", cause="configuration",
                                      description="Thay thiết bị đầu cuối do hay mất tiếng",

@@ -86,3 +86,16 @@ def test_the_site_as_a_whole_needs_an_answer(task_a, province):
     assessment.meets_needs = ""
     assessment.save(update_fields=["meets_needs"])
     assert messages(task_a) == [("site", "Cho biết điểm cầu nói chung đáp ứng yêu cầu hội họp đến đâu.")]
+
+
+def test_a_terminal_purchase_must_name_its_model_and_protocols(task_a, province):
+    complete(task_a, province.tech)
+    assessment = task_a.assessments.get(site=province.site_a2)
+    Evidence.objects.create(assessment=assessment, note="Biên bản kiểm tra")
+    proposal = Proposal.objects.create(assessment=assessment, group=term("device_group", "terminal"),
+                                       action=term("action", "invest"), description="Thiết bị đầu cuối mới",
+                                       cause=term("cause", "equipment"), justification="Chưa có", cost_vnd=95_000_000)
+    assert [a for a, _t in messages(task_a)] == [f"proposal-{proposal.pk}"]
+    proposal.model, proposal.protocols = "Studio X50", ["SIP"]
+    proposal.save()
+    assert messages(task_a) == []
