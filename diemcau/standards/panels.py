@@ -1,5 +1,8 @@
 """What the standards app draws on every site page and on the province overview."""
 
+import contextlib
+
+from django.db import IntegrityError
 from django.urls import reverse
 
 from diemcau.standards import access
@@ -20,7 +23,9 @@ def site_context(request, site) -> dict:
         # Never judged (a new site): judge it now, it is one site.
         from diemcau.standards.services import recompute_sites
 
-        recompute_sites([site.pk])
+        # A recomputation running at the same time may have judged it first.
+        with contextlib.suppress(IntegrityError):
+            recompute_sites([site.pk])
         verdict = SiteVerdict.objects.filter(site=site, is_current=True).first()
     standard = Standard.objects.current()
     compliance = SiteCompliance.objects.filter(site=site, standard=standard).first() if standard else None

@@ -8,8 +8,10 @@ from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 log = logging.getLogger(__name__)
 
 
-# A locked run (another is busy) is retried rather than lost.
-@db_task(retries=5, retry_delay=10)
+# One recomputation at a time (two could both write a "current" verdict for a
+# site). A run that finds the lock taken is retried for about five minutes
+# rather than lost: a full recomputation of 10,000 sites takes well under that.
+@db_task(retries=60, retry_delay=5)
 @lock_task("standards-recompute")
 def recompute_verdicts(site_ids=None):
     """Recompute compliance, compatibility and verdicts of some sites (all when None)."""
@@ -22,13 +24,14 @@ def recompute_verdicts(site_ids=None):
 
 
 @db_periodic_task(crontab(minute="*/5"))
-@lock_task("standards-recompute-stale")
+@lock_task("standards-recompute")
 def recompute_stale_verdicts():
     """Every five minutes: sites whose inventory changed since their verdict was last checked.
 
     The inventory sends no signals (by design); its ``updated_at`` and change
-    records tell what changed. The lock keeps two workers from doing it twice,
-    and a second run finds nothing stale.
+    records tell what changed. The lock keeps two workers (or a running
+    recomputation) from doing it at the same time; a run skipped because of
+    the lock is done five minutes later, and a second run finds nothing stale.
     """
     from diemcau.standards.services import recompute_sites, stale_site_ids
 

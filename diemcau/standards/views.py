@@ -6,6 +6,7 @@ import yaml
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -360,8 +361,12 @@ def site_settings(request, pk):
 @require_POST
 def site_recompute(request, pk):
     site = access.site_for_user(request.user, pk, record_settings=True)
-    services.recompute_sites([site.pk])
-    messages.success(request, _("The site was judged again."))
+    try:
+        services.recompute_sites([site.pk])
+    except IntegrityError:
+        messages.warning(request, _("Another recomputation is running; try again in a minute."))
+    else:
+        messages.success(request, _("The site was judged again."))
     return redirect(site.get_absolute_url() + "#verdict")
 
 
