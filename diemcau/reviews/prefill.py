@@ -132,6 +132,22 @@ def prefill_task(task, *, now=None, site_ids=None) -> int:
     return created
 
 
+def prefill_campaign(campaign, *, now=None) -> int:
+    """Pre-fill every unit's missing assessments at once, in batches across units (a worker job
+    for a national campaign: far fewer queries than unit by unit)."""
+    now = now or timezone.now()
+    tasks = {t.organization_id: t for t in campaign.tasks.all()}
+    have = set(Assessment.objects.filter(task__campaign=campaign).values_list("site_id", flat=True))
+    pairs = [(tasks[org_id], pk) for pk, org_id in Site.objects.active().filter(
+        organization_id__in=tasks).order_by("organization_id", "pk").values_list("pk", "organization_id")
+        if pk not in have]
+    created = 0
+    for start in range(0, len(pairs), BATCH):
+        with transaction.atomic():
+            created += prefill_sites(pairs[start:start + BATCH], now=now)
+    return created
+
+
 def prefill_sites(pairs, *, now) -> int:
     """Pre-filled assessments for ``[(task, site_id), …]`` in bulk (a batch of any tasks)."""
     if not pairs:

@@ -103,3 +103,14 @@ def test_measured_link_quality_is_kept_beside_the_answers_when_present(task_a, p
     assert task_a.assessments.get(site=province.site_a2).known["quality"] is None
     page = client_for(province.tech).get(assessment.get_absolute_url()).content.decode()
     assert "trễ 42,0 ms" in page and "0,4 %" in page
+
+
+def test_a_whole_campaign_is_prefilled_in_batches_like_unit_by_unit(campaign, province):
+    from diemcau.reviews.models import Assessment
+    from diemcau.reviews.prefill import prefill_campaign
+
+    services.task_start(campaign.tasks.get(organization=province.commune_a), user=province.tech)
+    assert prefill_campaign(campaign) == 2  # site_b and site_dept; commune A's two were there
+    assert prefill_campaign(campaign) == 0
+    assert Assessment.objects.filter(task__campaign=campaign).count() == 4
+    assert Assessment.objects.get(site=province.site_b).groups.get().condition.code == "degraded"
