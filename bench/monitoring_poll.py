@@ -39,30 +39,13 @@ def targets(n):
     return [(f"127.0.1.{1 + i % ADDRESSES}", BASE_PORT + i // ADDRESSES) for i in range(n)][:n] if per_address else []
 
 
-class Terminal(asyncio.DatagramProtocol):
-    def __init__(self, silent):
-        self.silent = silent
-
-    def connection_made(self, transport):
-        self.transport = transport
-
-    def datagram_received(self, data, addr):
-        if self.silent:
-            return
-        head = data.decode("utf-8", "replace").split("\r\n\r\n", 1)[0].split("\r\n")
-        keep = [h for h in head[1:] if h.split(":", 1)[0].lower() in ("via", "from", "call-id", "cseq")]
-        to = next((h for h in head[1:] if h.lower().startswith("to:")), "To: <sip:x>")
-        reply = "\r\n".join(["SIP/2.0 200 OK", *keep, to + ";tag=bench", "Server: bench-terminal",
-                             "Content-Length: 0", "", ""])
-        self.transport.sendto(reply.encode(), addr)
-
-
 async def serve(n, silent_share):
-    loop = asyncio.get_running_loop()
+    from diemcau.monitoring.terminals import open_terminals
+
     every = int(1 / silent_share) if silent_share else 0
-    for i, (host, port) in enumerate(targets(n)):
-        await loop.create_datagram_endpoint(lambda i=i: Terminal(bool(every) and i % every == 0),
-                                            local_addr=(host, port))
+    endpoints = targets(n)
+    silent = {e for i, e in enumerate(endpoints) if every and i % every == 0}
+    await open_terminals(endpoints, silent)
     print("ready", flush=True)
     await asyncio.Event().wait()
 
@@ -95,7 +78,7 @@ def main():
                                   str(args.silent)], stdout=subprocess.PIPE, text=True)
     try:
         assert responder.stdout.readline().strip() == "ready"
-        checks = [SimpleNamespace(method="sip", target_port=port,
+        checks = [SimpleNamespace(method="sip", target_host=host, target_port=port,
                                   device=SimpleNamespace(ip_address=host, manufacturer="", model=""))
                   for host, port in targets(args.targets)]
         times = []

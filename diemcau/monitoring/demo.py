@@ -21,6 +21,9 @@ DAYS = 30
 SILENT_SHARE = 0.06
 DEGRADING_SHARE = 0.08
 BROKEN_SHARE = 0.04
+DEMO_TERMINALS = 12
+DEMO_SIP_PORT = 25060
+DEMO_UNPLUGGED = 5
 
 
 def _mos(loss, jitter, rtt):
@@ -100,14 +103,18 @@ def load(ctx):
     VendorStatusOid.objects.get_or_create(
         manufacturer="Cisco", model="", oid="1.3.6.1.4.1.9.9.13.1.3.1.6.1",
         defaults={"healthy_values": "1", "label": "Nhiệt độ thiết bị (CISCO-ENVMON-MIB, 1 = bình thường)"})
+    # The demo codecs are reached "through NAT" at loopback ports, where
+    # ``monitoring_live_demo`` answers for them (one stays silent: unplugged).
     checks = []
-    terminals = list(Device.objects.active().filter(group__code="terminal", site__in=sites).select_related("site")[:40])
+    terminals = list(Device.objects.active().filter(group__code="terminal", site__in=sites).select_related("site")
+                     .order_by("site_id", "pk")[:DEMO_TERMINALS])
     for i, device in enumerate(terminals):
         if device.ip_address is None:
             device.ip_address = f"10.{20 + device.site_id // 250}.{device.site_id % 250}.{10 + i % 200}"
             device.save(update_fields=["ip_address"])
-        up = rng.random() > 0.1
-        checks.append(DeviceCheck(device=device, method=CheckMethod.SIP, status=CheckStatus.UP if up else CheckStatus.DOWN,
+        up = i != DEMO_UNPLUGGED
+        checks.append(DeviceCheck(device=device, method=CheckMethod.SIP, host="127.0.0.1", port=DEMO_SIP_PORT + i,
+                                  status=CheckStatus.UP if up else CheckStatus.DOWN,
                                   checked_at=now - dt.timedelta(minutes=rng.randint(1, 5)),
                                   rtt_ms=rng.uniform(5, 80) if up else None,
                                   detail={"code": 200, "reason": "OK", "server": device.model} if up

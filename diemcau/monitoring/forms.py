@@ -23,7 +23,7 @@ class BoardFilter(BootstrapMixin, forms.Form):
 class DeviceCheckForm(BootstrapMixin, forms.ModelForm):
     class Meta:
         model = DeviceCheck
-        fields = ["device", "method", "port", "enabled", "snmp_version", "snmp_community", "snmp_user",
+        fields = ["device", "method", "host", "port", "enabled", "snmp_version", "snmp_community", "snmp_user",
                   "snmp_auth_key", "snmp_priv_key"]
         widgets = {"snmp_community": forms.PasswordInput(render_value=True),
                    "snmp_auth_key": forms.PasswordInput(render_value=True),
@@ -31,8 +31,7 @@ class DeviceCheckForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, site=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["device"].queryset = site.devices.active().filter(ip_address__isnull=False).select_related("group")
-        self.fields["device"].help_text = _("Only devices with a management IP address are listed.")
+        self.fields["device"].queryset = site.devices.active().select_related("group")
 
 
 class VendorStatusOidForm(BootstrapMixin, forms.ModelForm):

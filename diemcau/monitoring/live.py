@@ -64,10 +64,24 @@ def start_live_site(server_url: str, *, code: str | None = None, port: int = REF
     if site is None:
         raise RuntimeError("no site: load the demo first (diemcau demo)")
     path = write_config(site, server_url, port)
+    _answer_for_demo_codecs()
     python = sys.executable
     reflector = subprocess.Popen([python, "-m", "diemcau_agent", "reflect", "--host", "127.0.0.1", "--port", str(port)])
     agent = subprocess.Popen([python, "-m", "diemcau_agent", "--config", str(path), "run"])
     return LiveSite(site=site, ini_path=path, processes=[reflector, agent])
+
+
+def _answer_for_demo_codecs() -> None:
+    """The demo's SIP checks point at loopback ports: answer there as the codecs would."""
+    from diemcau.monitoring import terminals
+    from diemcau.monitoring.demo import DEMO_SIP_PORT, DEMO_UNPLUGGED
+    from diemcau.monitoring.models import DeviceCheck
+
+    ports = sorted(DeviceCheck.objects.filter(host="127.0.0.1", port__gte=DEMO_SIP_PORT, port__lt=DEMO_SIP_PORT + 100)
+                   .values_list("port", flat=True))
+    endpoints = [("127.0.0.1", p) for p in ports if p != DEMO_SIP_PORT + DEMO_UNPLUGGED]
+    if endpoints:
+        terminals.run_in_thread(endpoints)
 
 
 def process() -> int:

@@ -255,6 +255,9 @@ class DeviceCheck(models.Model):
     device = models.ForeignKey("inventory.Device", on_delete=models.CASCADE, related_name="checks",
                                verbose_name=_("device"))
     method = models.CharField(_("method"), max_length=6, choices=CheckMethod.choices)
+    host = models.CharField(_("address to check"), max_length=120, blank=True,
+                            help_text=_("Empty: the device's management IP address. Give another address when "
+                                        "the server reaches the device through NAT."))
     port = models.PositiveIntegerField(_("port"), null=True, blank=True,
                                        help_text=_("Empty: 5060 for SIP, 161 for SNMP."))
     enabled = models.BooleanField(_("enabled"), default=True)
@@ -282,6 +285,8 @@ class DeviceCheck(models.Model):
         from django.core.exceptions import ValidationError
 
         errors = {}
+        if not self.host and self.device_id and not self.device.ip_address:
+            errors["host"] = _("The device has no management IP address: give the address to check.")
         if self.method == CheckMethod.TCP and not self.port:
             errors["port"] = _("Give the TCP port to check.")
         if self.method == CheckMethod.SNMP:
@@ -293,6 +298,10 @@ class DeviceCheck(models.Model):
                 errors["snmp_version"] = _("Choose the SNMP version.")
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def target_host(self) -> str:
+        return self.host or self.device.ip_address or ""
 
     @property
     def target_port(self) -> int:

@@ -32,7 +32,7 @@ def vendor_oid_for(device, oids) -> VendorStatusOid | None:
 
 
 async def check_one(check: DeviceCheck, vendor: VendorStatusOid | None, engine=None) -> tuple[str, float | None, dict]:
-    host, port = check.device.ip_address, check.target_port
+    host, port = check.target_host, check.target_port
     if check.method == CheckMethod.SIP:
         res = await sip.options_ping(host, port, timeout=float(getattr(settings, "MONITORING_SIP_TIMEOUT_S", 8.0)))
         detail = {"code": res.code, "reason": res.reason, "server": res.server, "sent": res.transmissions,
@@ -82,7 +82,8 @@ def run_cycle(queryset=None) -> dict:
 
     started = time.monotonic()
     checks = list((queryset if queryset is not None else DeviceCheck.objects.filter(enabled=True))
-                  .filter(device__ip_address__isnull=False, device__retired_at__isnull=True)
+                  .filter(device__retired_at__isnull=True)
+                  .exclude(host="", device__ip_address__isnull=True)
                   .select_related("device"))
     oids = list(VendorStatusOid.objects.all())
     outcomes = asyncio.run(run_checks(checks, oids))

@@ -123,3 +123,19 @@ def test_a_tcp_check_needs_a_port(province):
     with pytest.raises(Exception) as info:
         services.device_check_save(DeviceCheck(device=device, method=CheckMethod.TCP))
     assert "port" in str(info.value)
+
+
+@pytest.mark.django_db
+def test_a_device_behind_nat_is_checked_at_the_address_given(province):
+    from diemcau.monitoring import terminals
+
+    port = peers.free_udp_port()
+    terminals.run_in_thread([("127.0.0.1", port)])
+    device = make_device(province.site_a, "terminal", serial="SN-NAT")  # no management IP
+    with pytest.raises(Exception) as info:
+        services.device_check_save(DeviceCheck(device=device, method=CheckMethod.SIP))
+    assert "host" in str(info.value)
+    services.device_check_save(DeviceCheck(device=device, method=CheckMethod.SIP, host="127.0.0.1", port=port))
+    counts = poll.run_cycle()
+    assert counts[CheckStatus.UP] == 1
+    assert DeviceCheck.objects.get().detail["server"] == "Demo-Codec/1.0"
