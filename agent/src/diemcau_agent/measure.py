@@ -5,7 +5,6 @@ A record is ``{"id", "kind", "measured_at", "fields"}`` (see
 when the measurement is taken, so a batch sent twice is recognised.
 """
 
-import time
 import uuid
 
 from diemcau_agent import checks, emodel, probe
@@ -54,7 +53,3 @@ def reachability_records(cfg):
     if cfg.server:
         out.append(record("https", checks.https_reachable(cfg.server + "/", cfg.ca_file)))
     return out
-
-
-def now():
-    return time.time()
