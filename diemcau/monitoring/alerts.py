@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from diemcau.monitoring import incident_link
-from diemcau.monitoring.choices import AlertState, CheckStatus, Problem, SampleKind
+from diemcau.monitoring.choices import TRAIN_KINDS, AlertState, CheckStatus, Problem
 from diemcau.monitoring.levels import current_levels
 from diemcau.monitoring.models import AgentToken, Alert, AlertFlip, Sample
 
@@ -142,7 +142,7 @@ def evaluate_rounds(by_site: dict, levels=None, pattern=None, chunk: int = 500) 
 def evaluate_samples(received_after: dt.datetime, received_until: dt.datetime) -> int:
     """Judge every probe round received in ``(after, until]``; returns the number of rounds."""
     by_site = defaultdict(list)
-    rows = Sample.objects.filter(kind=SampleKind.PROBE, received_at__gt=received_after,
+    rows = Sample.objects.filter(kind__in=TRAIN_KINDS, received_at__gt=received_after,
                                  received_at__lte=received_until).values_list(
         "site_id", "measured_at", "loss_pct", "jitter_ms", "rtt_ms", "mos")
     for site_id, measured_at, loss, jitter, rtt, mos in rows.iterator(chunk_size=5000):

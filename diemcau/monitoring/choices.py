@@ -17,10 +17,15 @@ GRADE_RANK = {Grade.TERRIBLE: 0, Grade.BAD: 1, Grade.UNKNOWN: 2, Grade.OK: 3, Gr
 
 class SampleKind(models.TextChoices):
     PROBE = "probe", _("Packet train to the reflector")
+    CHECK = "check", _("Pre-meeting self-check")
     TCP_CONNECT = "tcp_connect", _("TCP connect to the platform")
     DNS = "dns", _("DNS resolution")
     HTTPS = "https", _("HTTPS to the server")
     THROUGHPUT = "throughput", _("Throughput test")
+
+
+# Both are packet trains to the reflector: each is a round for roll-ups and alerts.
+TRAIN_KINDS = ("probe", "check")
 
 
 class Period(models.IntegerChoices):

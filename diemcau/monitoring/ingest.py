@@ -19,7 +19,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from diemcau.monitoring.choices import SampleKind
+from diemcau.monitoring.choices import TRAIN_KINDS, SampleKind
 from diemcau.monitoring.models import AgentToken, Sample
 
 KINDS = set(SampleKind.values)
@@ -120,7 +120,7 @@ def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int) -> tupl
     if not isinstance(fields, dict):
         raise Invalid(_("fields is missing"))
     measured_at = _time(item.get("measured_at"), now)
-    if kind == SampleKind.PROBE:
+    if kind in TRAIN_KINDS:
         rtt, jitter, loss, mos, ok = _probe_columns(fields)
     else:
         rtt, ok = _check_columns(kind, fields)

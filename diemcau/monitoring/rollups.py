@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from diemcau.monitoring.choices import Grade, Period, SampleKind
+from diemcau.monitoring.choices import TRAIN_KINDS, Grade, Period
 from diemcau.monitoring.levels import grade, grade_thresholds
 from diemcau.monitoring.models import Rollup, Sample
 
@@ -87,7 +87,7 @@ def rollup_minutes(touched: dict[int, set]) -> dict[int, set]:
     for site_id, minutes in touched.items():
         start, end = _span(minutes, Period.MINUTE)
         grouped = defaultdict(list)
-        rows = Sample.objects.filter(site_id=site_id, kind=SampleKind.PROBE, measured_at__gte=start,
+        rows = Sample.objects.filter(site_id=site_id, kind__in=TRAIN_KINDS, measured_at__gte=start,
                                      measured_at__lt=end).values_list("measured_at", "rtt_ms", "jitter_ms",
                                                                        "loss_pct", "mos")
         for measured_at, *values in rows.iterator(chunk_size=5000):
@@ -125,7 +125,7 @@ def rollup_from_finer(touched: dict[int, set], period: int, finer: int) -> dict[
 def rollup_samples(received_after: dt.datetime, received_until: dt.datetime) -> int:
     """Roll up the probe samples received in ``(after, until]``; returns how many minutes were recomputed."""
     touched = defaultdict(set)
-    rows = Sample.objects.filter(kind=SampleKind.PROBE, received_at__gt=received_after,
+    rows = Sample.objects.filter(kind__in=TRAIN_KINDS, received_at__gt=received_after,
                                  received_at__lte=received_until).values_list("site_id", "measured_at")
     for site_id, measured_at in rows.iterator(chunk_size=5000):
         touched[site_id].add(bucket_start(measured_at, Period.MINUTE))

@@ -16,9 +16,16 @@ from django.views.decorators.http import require_POST
 from diemcau.core.listing import paginate
 from diemcau.inventory.models import Link
 from diemcau.monitoring import access, agent_config, quality, services
-from diemcau.monitoring.choices import Grade
+from diemcau.monitoring.choices import Grade, SampleKind
 from diemcau.monitoring.forms import BoardFilter, DeviceCheckForm, VendorStatusOidForm
-from diemcau.monitoring.models import AgentToken, AlertFlip, DeviceCheck, VendorStatusOid, Warning
+from diemcau.monitoring.models import (
+    AgentToken,
+    AlertFlip,
+    DeviceCheck,
+    Sample,
+    VendorStatusOid,
+    Warning,
+)
 
 
 def board_rows(user, data: dict | None = None):
@@ -78,6 +85,7 @@ def site_quality(request, pk):
         "tokens": AgentToken.objects.filter(site=site).select_related("created_by")[:10] if can_manage else [],
         "checks": DeviceCheck.objects.filter(device__site=site).select_related("device", "device__group"),
         "warnings": Warning.objects.filter(site=site)[:10],
+        "self_checks": Sample.objects.filter(site_id=site.pk, kind=SampleKind.CHECK).order_by("-measured_at")[:5],
         "ranges": list(quality.RANGES),
     })
 

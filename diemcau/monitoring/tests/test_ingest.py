@@ -126,3 +126,14 @@ def test_too_many_results_in_one_batch_asks_the_agent_to_send_smaller_ones(agent
     _, raw = agent
     assert post(raw, batch(*[probe() for _ in range(4)])).status_code == 413
     assert Sample.objects.count() == 0
+
+
+def test_a_pre_meeting_self_check_is_stored_and_shown(agent, province, client_for):
+    from diemcau.monitoring.tests.helpers import probe as train
+
+    _, raw = agent
+    item = dict(train(loss=4.0), kind="check")
+    item["fields"].update({"status": 2, "verdict": "Mất gói 4 %: báo ngay cho VNPT"})
+    assert post(raw, batch(item)).json()["accepted"] == [item["id"]]
+    page = client_for(province.tech).get(f"/monitoring/site/{province.site_a.pk}/").content.decode()
+    assert "Mất gói 4 %: báo ngay cho VNPT" in page
