@@ -31,7 +31,27 @@ class AgentTokenAuth(HttpBearer):
 router = Router(tags=["agent"], auth=AgentTokenAuth())
 
 
-@router.post("/results", summary="Upload a batch of measurement results", response={200: dict, 400: dict, 413: dict})
+RESULTS_BODY = {
+    "required": True,
+    "content": {"application/json": {"schema": {
+        "type": "object", "required": ["results"],
+        "description": "Full contract: agent/schema/results-request.schema.json in the repository.",
+        "properties": {
+            "agent_version": {"type": "string"}, "hostname": {"type": "string"},
+            "sent_at": {"type": "string", "format": "date-time"},
+            "results": {"type": "array", "maxItems": ingest.MAX_RESULTS, "items": {
+                "type": "object", "required": ["id", "kind", "measured_at", "fields"],
+                "properties": {"id": {"type": "string", "format": "uuid"},
+                               "kind": {"enum": ["probe", "check", "tcp_connect", "dns", "https", "throughput"]},
+                               "measured_at": {"type": "string", "format": "date-time"},
+                               "fields": {"type": "object"}}}},
+            "dropped": {"type": "object", "properties": {"count": {"type": "integer"}}},
+        }}}},
+}
+
+
+@router.post("/results", summary="Upload a batch of measurement results", response={200: dict, 400: dict, 413: dict},
+             openapi_extra={"requestBody": RESULTS_BODY})
 def results(request):
     """Store a batch. Each result is accepted or rejected with its reason; a resend is harmless."""
     try:
