@@ -97,7 +97,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--sites", type=int, default=2000)
-    parser.add_argument("--rate", type=float, default=100.0, help="per-source limit (pps)")
+    parser.add_argument("--rate", type=float, default=500.0, help="per-source limit (pps)")
     args = parser.parse_args()
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     print(f"reflector on 1 core (CPU 0), {args.sites} simulated sites on loopback, "

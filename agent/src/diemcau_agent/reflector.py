@@ -73,12 +73,15 @@ def source_is_suspect(address, port, own_port):
 class Reflector:
     """A UDP reflector with counters and per-source rate limits.
 
-    ``rate_pps``/``burst`` bound what one source address can get back;
+    ``rate_pps``/``burst`` bound what one source address can get back
+    (500 pps lets ten sites behind one NAT address run their 50 pps
+    pre-meeting check at once; with ``max_size`` 512 octets that is at most
+    2 Mbit/s towards any address, never more than was sent);
     ``max_sources`` bounds memory when a flood comes from random spoofed
     addresses (new sources beyond it are refused until idle ones expire).
     """
 
-    def __init__(self, host="0.0.0.0", port=862, rate_pps=100.0, burst=200, max_size=1472,
+    def __init__(self, host="0.0.0.0", port=862, rate_pps=500.0, burst=1000, max_size=512,
                  max_sources=65536, idle_expiry=120.0, want_ttl=True):
         self.host = host
         self.port = port
