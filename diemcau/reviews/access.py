@@ -45,10 +45,11 @@ def campaigns_for_user(user) -> QuerySet[Campaign]:
         return qs.none()
     if user.sees_province:
         return qs
+    # Subqueries rather than joins: counting a campaign's tasks must not be narrowed by them.
     if user.is_unit_user:
-        return qs.filter(tasks__organization_id=user.organization_id).distinct()
+        return qs.filter(pk__in=UnitTask.objects.filter(organization_id=user.organization_id).values("campaign_id"))
     if user.is_operator:
-        return qs.filter(tasks__assessments__site__in=sites_for_user(user)).distinct()
+        return qs.filter(pk__in=Assessment.objects.filter(site__in=sites_for_user(user)).values("task__campaign_id"))
     return qs.none()
 
 

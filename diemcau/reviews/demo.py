@@ -12,6 +12,7 @@ from django.db.models import Count
 
 from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
+from diemcau.core.models import Notice
 from diemcau.inventory.models import Organization, Term
 from diemcau.reviews import services
 from diemcau.reviews.checks import refresh_flags
@@ -213,6 +214,9 @@ def _load(ctx):
         _submit(demo, task, now=opened + dt.timedelta(days=rng.randint(10, 29)))
         services.task_accept(task, user=staff or admin, now=opened + dt.timedelta(days=rng.randint(31, 40)))
     services.campaign_close(last, now=opened + dt.timedelta(days=60))
+    # Last year's notices were read long ago.
+    urls = [last.get_absolute_url()] + [t.get_absolute_url() for t in last.tasks.all()]
+    Notice.objects.filter(kind__startswith="review.", url__in=urls).update(read_at=opened + dt.timedelta(days=61))
 
     # This year: deadline two days ago, a realistic mix of states.
     opened = now - dt.timedelta(days=25)

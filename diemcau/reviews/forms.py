@@ -186,9 +186,12 @@ class EvidenceForm(BootstrapMixin, forms.Form):
 
 class AggregateFilter(BootstrapMixin, forms.Form):
     list = forms.ChoiceField(label=_("List"), required=False, choices=[("", _("All"))] + list(ActionList.choices))
-    organization = forms.ModelChoiceField(label=_("Organisation"), required=False, queryset=Organization.objects.none())
-    group = forms.ModelChoiceField(label=_("Device group"), required=False, queryset=Term.objects.none())
-    action = forms.ModelChoiceField(label=_("Action"), required=False, queryset=Term.objects.none())
+    organization = forms.ModelChoiceField(label=_("Organisation"), required=False, queryset=Organization.objects.none(),
+                                          empty_label=_("All"))
+    group = forms.ModelChoiceField(label=_("Device group"), required=False, queryset=Term.objects.none(),
+                                   empty_label=_("All"))
+    action = forms.ModelChoiceField(label=_("Action"), required=False, queryset=Term.objects.none(),
+                                    empty_label=_("All"))
     focus = forms.ChoiceField(label=_("Only"), required=False, choices=[
         ("", _("All items")), ("province_wide", _("To standardise province-wide")),
         ("help_now", _("Needs technical help now")), ("invest", _("Focused investment")),

@@ -35,7 +35,7 @@ def campaign_list(request):
     campaigns = access.campaigns_for_user(user).annotate(
         units=Count("tasks", distinct=True),
         handed_in=Count("tasks", filter=Q(tasks__state__in=TaskState.handed_in()), distinct=True),
-    ).select_related("created_by")
+    ).select_related("created_by").order_by("-deadline", "-pk")
     my_tasks = {}
     if user.is_unit_user:
         my_tasks = {t.campaign_id: t for t in access.tasks_for_user(user).select_related("campaign")}

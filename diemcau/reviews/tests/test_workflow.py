@@ -139,3 +139,18 @@ def test_a_closed_campaign_takes_no_more_changes_and_no_reminders(task_a, provin
         services.proposal_save(Proposal(assessment=task_a.assessments.first(), action=term("action", "training"),
                                         description="Tập huấn"), user=province.tech)
     assert services.reminders_send(now=task_a.campaign.deadline - dt.timedelta(hours=1)) == 0
+
+
+def test_a_unit_sees_its_campaigns_latest_first(province, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    older = services.campaign_open(title="Rà soát 2025", deadline=timezone.now() + dt.timedelta(days=1),
+                                   user=province.admin, organizations=[province.commune_a])
+    newer = services.campaign_open(title="Rà soát 2026", deadline=timezone.now() + dt.timedelta(days=30),
+                                   user=province.admin, organizations=[province.commune_a, province.commune_b])
+    response = client_for(province.tech).get(reverse("reviews:campaigns"))
+    assert [c.pk for c in response.context["campaigns"]] == [newer.pk, older.pk]
+    staff = client_for(province.staff).get(reverse("reviews:campaigns"))
+    assert {c.pk: c.units for c in staff.context["campaigns"]} == {newer.pk: 2, older.pk: 1}
