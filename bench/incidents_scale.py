@@ -105,8 +105,9 @@ def grow(total, rng):
     through = Incident.symptoms.through
     incident_sql = (
         f"INSERT INTO {table(Incident)} (id, site_id, reported_at, channel, caller, family, description, photo, "
-        "important_meeting, meeting_ref, severity, holder_id, status, resolution, resolved_at, breached, is_repeat, "
-        "updated_at) VALUES (%s, %s, %s, 'web', '', %s, 'synthetic', '', false, '', %s, %s, %s, '', %s, %s, false, %s)")
+        "important_meeting, meeting_ref, severity, holder_id, status, is_open, resolution, resolved_at, breached, "
+        "is_repeat, updated_at) VALUES (%s, %s, %s, 'web', '', %s, 'synthetic', '', false, '', %s, %s, %s, %s, '', %s, "
+        "%s, false, %s)")
     through_sql = f"INSERT INTO {table(through)} (incident_id, term_id) VALUES (%s, %s)"
     holding_sql = (f"INSERT INTO {table(Holding)} (id, incident_id, holder_id, period, started_at, reason) "
                    "VALUES (%s, %s, %s, 1, %s, '')")
@@ -132,7 +133,7 @@ def grow(total, rng):
             status = "new" if is_open else rng.choice(["closed", "closed", "resolved"])
             incidents.append((next_id, site_id, reported, families.get(symptom[1], "other"),
                               rng.choice(["critical", "high", "normal", "normal", "normal", "low"]), holder, status,
-                              resolved, rng.random() < 0.15, resolved or reported))
+                              is_open, resolved, rng.random() < 0.15, resolved or reported))
             links.append((next_id, symptom[0]))
             holdings.append((next_holding, next_id, holder, reported))
             for target, limit in (("acknowledge", 3600), ("respond", 4 * 3600), ("resolve", 16 * 3600)):
@@ -156,11 +157,11 @@ def grow(total, rng):
             for model in (Incident, Holding, Clock):
                 cursor.execute(f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "
                                f"(SELECT MAX(id) FROM {table(model)}))")
-    from diemcau.incidents.tallies import sla_tally_rebuild
+    from diemcau.incidents.tallies import incident_tally_rebuild, sla_tally_rebuild
 
     started = time.perf_counter()
-    rows = sla_tally_rebuild()
-    print(f"  SLA tallies rebuilt: {rows:,} rows in {time.perf_counter() - started:.1f} s")
+    rows = sla_tally_rebuild() + incident_tally_rebuild()
+    print(f"  report tallies rebuilt: {rows:,} rows in {time.perf_counter() - started:.1f} s")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 

@@ -19,6 +19,7 @@ from django.http import Http404
 from diemcau.incidents.choices import Status
 from diemcau.incidents.models import Holding, Incident
 from diemcau.inventory.access import sites_for_user
+from diemcau.inventory.models import Site
 
 
 def incidents_for_user(user) -> QuerySet[Incident]:
@@ -29,7 +30,9 @@ def incidents_for_user(user) -> QuerySet[Incident]:
         return qs
     held = Holding.objects.filter(holder_id=user.organization_id).values("incident_id")
     if user.is_unit_user:
-        return qs.filter(Q(site__organization_id=user.organization_id) | Q(pk__in=held))
+        # site_id IN (a few sites) OR id IN (held): both sides use an index.
+        own_sites = Site.objects.filter(organization_id=user.organization_id).values("pk")
+        return qs.filter(Q(site_id__in=own_sites) | Q(pk__in=held))
     if user.is_operator:
         # Every holder, current or past, has a Holding row: one indexed subquery.
         return qs.filter(pk__in=held)

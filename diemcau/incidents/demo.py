@@ -33,7 +33,7 @@ from diemcau.incidents.models import (
 from diemcau.incidents.repeat import repeat_check
 from diemcau.incidents.services import DENORMALISED, apply_derived
 from diemcau.incidents.sla import PolicyBook, derive, province_calendar
-from diemcau.incidents.tallies import sla_tally_rebuild
+from diemcau.incidents.tallies import incident_tally_rebuild, sla_tally_rebuild
 from diemcau.inventory.models import Link, Organization, Site, Term
 from diemcau.lib.workcalendar import AroundTheClock
 
@@ -282,6 +282,7 @@ def load(ctx):
                                      cause="operation", action="keep"))
     _save(ctx, demo, planned)
     sla_tally_rebuild()
+    incident_tally_rebuild()
     for site in {s.pk: s for s in repeat_sites}.values():
         repeat_check(site, now=demo.now, quiet=True)
     _notice_heads(ctx)

@@ -95,9 +95,9 @@ class IncidentFilter(BootstrapMixin, forms.Form):
             qs = qs.filter(match)
         state = data.get("state")
         if state == self.OPEN:
-            qs = qs.filter(status__in=Status.open_values())
+            qs = qs.filter(is_open=True)
         elif state == self.CLOSED:
-            qs = qs.filter(status__in=[Status.RESOLVED, Status.CLOSED])
+            qs = qs.filter(is_open=False)
         elif state:
             qs = qs.filter(status=state)
         for name in ("severity", "family", "holder"):

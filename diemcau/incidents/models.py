@@ -71,6 +71,8 @@ class Incident(models.Model):
     next_due_at = models.DateTimeField(_("next target"), null=True, blank=True)
     breached = models.BooleanField(_("target missed"), default=False)
     is_repeat = models.BooleanField(_("repeat at this site"), default=False)
+    # Open incidents are a sliver of a million; this flag leads their index.
+    is_open = models.BooleanField(_("open"), default=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -83,9 +85,7 @@ class Incident(models.Model):
             models.Index(fields=["holder", "status", "-reported_at"], name="incident_holder_status"),
             models.Index(fields=["site", "-reported_at"], name="incident_site_recent"),
             models.Index(fields=["site", "family", "reported_at"], name="incident_site_family"),
-            # Open incidents are a sliver of a million: the "open" and "late" views read only them.
-            models.Index(fields=["-reported_at", "-id"], name="incident_open_recent",
-                         condition=Q(status__in=["new", "acknowledged", "responding", "waiting"])),
+            models.Index(fields=["is_open", "-reported_at", "-id"], name="incident_open_recent"),
         ]
 
     def __str__(self) -> str:
@@ -97,10 +97,6 @@ class Incident(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:detail", args=[self.pk])
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in Status.open_values()
 
 
 class IncidentEvent(models.Model):
@@ -369,3 +365,32 @@ class SlaTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.holder_id} {self.month:%Y-%m} {self.target}"
+
+
+class IncidentTally(models.Model):
+    """Monthly counts for the report's top lists: incidents per site, per symptom, per cause found.
+
+    ``kind`` "site" counts incidents (term empty); "symptom" and "cause" count
+    them per term. Kept by the services on report and resolution, rebuilt by
+    ``tallies.incident_tally_rebuild`` after bulk loads.
+    """
+
+    month = models.DateField()
+    site = models.ForeignKey("inventory.Site", on_delete=models.CASCADE, related_name="+")
+    site_org = models.ForeignKey("inventory.Organization", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=8)
+    term = models.ForeignKey("inventory.Term", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["month", "site", "kind", "term"], condition=Q(term__isnull=False),
+                                    name="incident_tally_unique_term"),
+            models.UniqueConstraint(fields=["month", "site", "kind"], condition=Q(term__isnull=True),
+                                    name="incident_tally_unique_site"),
+        ]
+        indexes = [models.Index(fields=["month", "kind"], name="incident_tally_month"),
+                   models.Index(fields=["site_org", "month"], name="incident_tally_org")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.site_id} {self.kind} {self.term_id}: {self.n}"

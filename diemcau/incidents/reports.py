@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Sum
 
 from diemcau.incidents.choices import Target
-from diemcau.incidents.models import Incident, SlaTally
+from diemcau.incidents.models import Incident, IncidentTally, SlaTally
 from diemcau.inventory.models import Organization, Site, Term
 
 
@@ -129,15 +129,10 @@ def sla_report(*, user, incidents, start: dt.date, end: dt.date, tz) -> Report:
             operator_months.setdefault(r["month"].strftime("%m/%Y"), {})[r["holder_id"]] = (
                 round(100 * r["met"] / decided, 1) if decided else None)
 
-    period_end = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    in_period = incidents.filter(reported_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
-                                 reported_at__lt=dt.datetime.combine(period_end, dt.time.min, tzinfo=tz))
-    through = Incident.symptoms.through
-    symptom_counts = list(through.objects.filter(incident__in=in_period).values("term_id").annotate(
-        n=Count("pk")).order_by("-n")[:10])
-    cause_counts = list(in_period.filter(cause_found__isnull=False).values("cause_found_id").annotate(
-        n=Count("pk")).order_by("-n")[:10])
-    site_counts = list(in_period.values("site_id").annotate(n=Count("pk")).order_by("-n", "site_id")[:10])
+    if user.is_operator:
+        symptom_counts, cause_counts, site_counts, total = _tops_live(incidents, start, end, tz)
+    else:
+        symptom_counts, cause_counts, site_counts, total = _tops_from_tallies(user, start, end)
     terms = Term.objects.in_bulk([r["term_id"] for r in symptom_counts] + [r["cause_found_id"] for r in cause_counts])
     sites = Site.objects.select_related("organization").in_bulk([r["site_id"] for r in site_counts])
     return Report(
@@ -146,5 +141,30 @@ def sla_report(*, user, incidents, start: dt.date, end: dt.date, tz) -> Report:
         top_symptoms=[(terms[r["term_id"]], r["n"]) for r in symptom_counts],
         top_causes=[(terms[r["cause_found_id"]], r["n"]) for r in cause_counts],
         top_sites=[(sites[r["site_id"]], r["n"]) for r in site_counts],
-        total=in_period.count(),
+        total=total,
     )
+
+
+def _tops_from_tallies(user, start, end):
+    counts = IncidentTally.objects.filter(month__gte=start, month__lte=end)
+    if not user.sees_province:
+        counts = counts.filter(site_org_id=user.organization_id)
+    symptoms = list(counts.filter(kind="symptom").values("term_id").annotate(n=Sum("n")).order_by("-n")[:10])
+    causes = list(counts.filter(kind="cause").values("term_id").annotate(n=Sum("n")).order_by("-n")[:10])
+    sites = list(counts.filter(kind="site").values("site_id").annotate(n=Sum("n")).order_by("-n", "site_id")[:10])
+    total = counts.filter(kind="site").aggregate(n=Sum("n"))["n"] or 0
+    return symptoms, [{"cause_found_id": r["term_id"], "n": r["n"]} for r in causes], sites, total
+
+
+def _tops_live(incidents, start, end, tz):
+    """An operator's top lists come from its own incidents (a subset the tallies do not split out)."""
+    period_end = (end.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    in_period = incidents.filter(reported_at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz),
+                                 reported_at__lt=dt.datetime.combine(period_end, dt.time.min, tzinfo=tz))
+    through = Incident.symptoms.through
+    symptoms = list(through.objects.filter(incident__in=in_period).values("term_id").annotate(
+        n=Count("pk")).order_by("-n")[:10])
+    causes = list(in_period.filter(cause_found__isnull=False).values("cause_found_id").annotate(
+        n=Count("pk")).order_by("-n")[:10])
+    sites = list(in_period.values("site_id").annotate(n=Count("pk")).order_by("-n", "site_id")[:10])
+    return symptoms, causes, sites, in_period.count()

@@ -109,7 +109,7 @@ def incident_recompute(incident: Incident, *, now: dt.datetime | None = None, ca
     return incident
 
 
-DENORMALISED = ["status", "holder", "severity", "important_meeting", "acknowledged_at", "responded_at",
+DENORMALISED = ["status", "is_open", "holder", "severity", "important_meeting", "acknowledged_at", "responded_at",
                 "resolved_at", "closed_at", "next_due_at", "breached", "updated_at"]
 
 
@@ -120,6 +120,7 @@ def apply_derived(incident: Incident, derived, events) -> None:
     resolved = [e.at for e in events if e.kind == EventKind.RESOLVED]
     running = [c for c in current.clocks.values() if c.state in (ClockState.RUNNING, ClockState.OVERDUE)] if current else []
     incident.status = derived.status
+    incident.is_open = derived.status in Status.open_values()
     incident.holder_id = derived.holder_id
     incident.severity = derived.severity
     incident.important_meeting = derived.important
@@ -198,6 +199,9 @@ def incident_report(*, site: Site, user, symptoms, description: str = "", photo=
     incident.full_clean(exclude=["symptoms", "photo"])
     incident.save()
     incident.symptoms.set(symptoms)
+    tallies.incident_count(incident, kind="site")
+    for symptom in symptoms:
+        tallies.incident_count(incident, kind="symptom", term_id=symptom.pk)
     _step(incident, EventKind.REPORTED, user=user, at=incident.reported_at, holder=incident.holder,
           note=incident.description,
           data={"severity": severity, "important_meeting": important_meeting, "channel": channel,
@@ -295,6 +299,10 @@ def incident_resolve(incident: Incident, *, user, cause_found: Term, action_take
         errors["resolution"] = _("Say briefly what was done.")
     if errors:
         raise ValidationError(errors)
+    if incident.cause_found_id != cause_found.pk:
+        if incident.cause_found_id:
+            tallies.incident_count(incident, kind="cause", term_id=incident.cause_found_id, delta=-1)
+        tallies.incident_count(incident, kind="cause", term_id=cause_found.pk)
     incident.cause_found, incident.action_taken, incident.resolution = cause_found, action_taken, resolution.strip()
     incident.save(update_fields=["cause_found", "action_taken", "resolution"])
     _step(incident, EventKind.RESOLVED, user=user, note=resolution.strip(),

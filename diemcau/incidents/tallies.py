@@ -71,3 +71,43 @@ def sla_tally_rebuild() -> int:
                         answered=r["answered"], answered_seconds=r["seconds"] or 0) for r in rows]
     SlaTally.objects.bulk_create(tallies, batch_size=2000)
     return len(tallies)
+
+
+# Top lists -----------------------------------------------------------------------
+
+def incident_count(incident, *, kind: str, term_id=None, delta: int = 1) -> None:
+    """Add ``delta`` to one monthly count of the incident's site."""
+    from diemcau.incidents.models import IncidentTally
+
+    month = month_of(incident.reported_at)
+    row, _created = IncidentTally.objects.get_or_create(
+        month=month, site_id=incident.site_id, kind=kind, term_id=term_id,
+        defaults={"site_org_id": incident.site.organization_id})
+    IncidentTally.objects.filter(pk=row.pk).update(n=F("n") + delta)
+
+
+def incident_tally_rebuild() -> int:
+    """Recount the monthly top-list counts from the incidents (after bulk loads)."""
+    from diemcau.incidents.models import Incident, IncidentTally
+
+    IncidentTally.objects.all().delete()
+    month = TruncMonth("reported_at")
+    through = Incident.symptoms.through
+    sources = [
+        ("site", Incident.objects.annotate(m=month).values("m", "site_id", "site__organization_id")
+         .annotate(n=Count("pk")), None),
+        ("cause", Incident.objects.filter(cause_found__isnull=False).annotate(m=month)
+         .values("m", "site_id", "site__organization_id", "cause_found_id").annotate(n=Count("pk")), "cause_found_id"),
+        ("symptom", through.objects.annotate(m=TruncMonth("incident__reported_at"))
+         .values("m", "incident__site_id", "incident__site__organization_id", "term_id").annotate(n=Count("pk")),
+         "term_id"),
+    ]
+    rows = []
+    for kind, qs, term_key in sources:
+        for r in qs.order_by():
+            rows.append(IncidentTally(
+                month=_as_date(r["m"]), site_id=r.get("site_id") or r.get("incident__site_id"),
+                site_org_id=r.get("site__organization_id") or r.get("incident__site__organization_id"),
+                kind=kind, term_id=r[term_key] if term_key else None, n=r["n"]))
+    IncidentTally.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)

@@ -157,3 +157,22 @@ def test_the_whole_life_of_an_incident_through_the_pages(province, client_for):
     kinds = list(incident.events.values_list("kind", flat=True))
     assert kinds == ["reported", "acknowledged", "responded", "paused", "resumed", "resolved", "reopened",
                      "resolved", "closed"]
+
+
+def test_the_department_edits_the_knowledge_base_and_the_calendar(province, client_for):
+    import datetime as dt
+
+    from diemcau.incidents.models import CalendarDay
+    from diemcau.incidents.sla import province_calendar
+
+    client = client_for(province.admin)
+    guide = SymptomGuide.objects.get(symptom__code="audio_loss")
+    client.post(reverse("incidents:guide_edit", args=[guide.pk]), {
+        "family": "audio", "usual_causes": "Micro tắt tiếng", "first_checks": "Bật lại micro\nKiểm tra dây"})
+    guide.refresh_from_db()
+    assert guide.check_list() == ["Bật lại micro", "Kiểm tra dây"] and guide.updated_by == province.admin
+    client.post(reverse("incidents:calendar_add"), {"date": "2026-09-03", "kind": "holiday", "name": "Nghỉ bù"})
+    assert CalendarDay.objects.filter(date=dt.date(2026, 9, 3)).exists()
+    assert not province_calendar().is_working_day(dt.date(2026, 9, 3))
+    page = client_for(province.tech).get(reverse("incidents:settings")).content.decode()
+    assert "Nghỉ bù" in page

@@ -104,3 +104,17 @@ def test_the_monthly_tallies_always_equal_a_recount_from_the_clocks(province, re
     live = sorted(t for t in SlaTally.objects.values_list(*fields) if any(t[4:]))
     sla_tally_rebuild()
     assert live == sorted(SlaTally.objects.values_list(*fields))
+    # The top-list counts too, including a cause changed by a second resolution.
+    from diemcau.incidents.models import IncidentTally
+    from diemcau.incidents.tallies import incident_tally_rebuild
+
+    with at(local(2026, 4, 1, 10, 0)):
+        services.incident_resolve(extra, user=province.staff, cause_found=term("cause", "platform"),
+                                  action_taken=term("action", "software"), resolution="Cập nhật MCU")
+        services.incident_reopen(extra, user=province.staff, reason="Lại mất tiếng")
+        services.incident_resolve(extra, user=province.staff, cause_found=term("cause", "configuration"),
+                                  action_taken=term("action", "reconfigure"), resolution="Sửa cấu hình")
+    top_fields = ("month", "site_id", "site_org_id", "kind", "term_id", "n")
+    live_tops = sorted(t for t in IncidentTally.objects.values_list(*top_fields) if t[-1])
+    incident_tally_rebuild()
+    assert live_tops == sorted(IncidentTally.objects.values_list(*top_fields))
