@@ -122,6 +122,16 @@ class IncidentEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def severity_label(self):
+        value = (self.data or {}).get("severity")
+        return Severity(value).label if value in Severity.values else ""
+
+    @property
+    def target_label(self):
+        value = (self.data or {}).get("target")
+        return Target(value).label if value in Target.values else ""
+
 
 class Holding(models.Model):
     """A period during which one organisation held the incident (derived from the events)."""

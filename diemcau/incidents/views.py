@@ -16,7 +16,7 @@ from diemcau.incidents.choices import Channel, ClockState, EventKind, Status
 from diemcau.incidents.forms import IncidentFilter, NoteForm, ReportForm, ResolveForm, TriageForm
 from diemcau.incidents.models import Clock, IncidentEvent, RepeatFlag, SymptomGuide
 from diemcau.inventory.access import organizations_for_user, site_for_user
-from diemcau.inventory.models import Organization
+from diemcau.inventory.models import Organization, Term
 
 
 def _local(value):
@@ -73,8 +73,10 @@ def incident_report(request):
     initial = {}
     if request.GET.get("site"):
         initial["site"] = site_for_user(user, request.GET["site"]).pk
-    elif sites.count() == 1 or user.is_unit_user:
-        first = sites.order_by("code").first()
+    elif user.is_unit_user:
+        # The site whose named contact the user is, else the unit's first site.
+        mine = sites.filter(contacts__user=user, contacts__retired_at__isnull=True).order_by("code").first()
+        first = mine or sites.order_by("code").first()
         initial["site"] = first.pk if first else None
     form = ReportForm(request.POST or None, request.FILES or None, sites=sites, by_phone=by_phone, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -100,6 +102,9 @@ def incident_detail(request, pk):
     user = request.user
     incident = access.incident_for_user(user, pk)
     events = list(IncidentEvent.objects.filter(incident=incident).select_related("user", "holder").order_by("at", "pk"))
+    cause_names = {t.code: t.name for t in Term.objects.filter(taxonomy="cause")}
+    for event in events:
+        event.cause_label = cause_names.get((event.data or {}).get("suspected_cause"), "")
     clocks = list(Clock.objects.filter(incident=incident).select_related("holder", "holding").order_by(
         "holding__period", "target"))
     symptoms = list(incident.symptoms.all())
