@@ -131,13 +131,35 @@ def standard_list(request):
 def standard_detail(request, pk):
     standard = access.standard_for_user(request.user, pk)
     sites = access.sites_for_user(request.user)
+    requirements = list(standard.requirements.all())
+    changes = _changes_from(standard.based_on, requirements) if standard.based_on_id else {}
+    for requirement in requirements:
+        requirement.change = changes.get(requirement.code)
     return render(request, "standards/standard_detail.html", {
         "standard": standard,
-        "requirements": standard.requirements.all(),
+        "requirements": requirements,
+        "removed": changes.get("__removed__", []),
         "shares": requirement_shares(standard, sites) if not standard.is_draft else [],
         "can_edit": access.can_edit_standards(request.user) and standard.is_draft,
         "is_editor": access.can_edit_standards(request.user),
     })
+
+
+def _changes_from(previous: Standard, requirements) -> dict:
+    """What a version changes from the one it was based on: new, changed (which fields), removed."""
+    before = {r.code: r for r in previous.requirements.all()}
+    changes: dict = {}
+    for r in requirements:
+        old = before.pop(r.code, None)
+        if old is None:
+            changes[r.code] = {"new": True}
+            continue
+        fields = [f for f in ("rule", "text", "severity", "category", "source") if getattr(old, f) != getattr(r, f)]
+        if fields:
+            changes[r.code] = {"fields": [str(Requirement._meta.get_field(f).verbose_name) for f in fields],
+                               "old_rule": old.rule if "rule" in fields else None}
+    changes["__removed__"] = list(before.values())
+    return changes
 
 
 @login_required

@@ -111,3 +111,8 @@ def test_the_verdict_list_is_scoped_to_visible_sites(world, client_for):
 def test_anonymous_users_are_sent_to_sign_in(world, client):
     assert client.get("/standards/").status_code == 302
     assert client.get("/api/v1/standards/verdicts").status_code == 401
+
+
+def test_the_api_is_documented(world, client_for):
+    paths = client_for(world["p"].admin).get("/api/v1/openapi.json").json()["paths"]
+    assert "/api/v1/standards/sites/{pk}/verdict" in paths and "/api/v1/standards/verdicts" in paths

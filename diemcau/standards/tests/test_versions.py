@@ -118,6 +118,10 @@ def test_the_admin_edits_and_publishes_through_the_pages(province, standard, cli
     assert response.status_code == 302, response.content.decode()[:2000]
     bw.refresh_from_db()
     assert bw.rule == {"primary_link_mbps": {"fail_below": 0.5, "warn_below": 1.0}}
+    detail = admin.get(draft.get_absolute_url())
+    changed = next(r for r in detail.context["requirements"] if r.code == "NET-BW")
+    assert changed.change["old_rule"] == {"primary_link_mbps": {"fail_below": 1.2, "warn_below": 2.0, "recommended": 4.0}}
+    assert all(r.change is None for r in detail.context["requirements"] if r.code != "NET-BW")
     bad = admin.post(f"/standards/requirements/{bw.pk}/edit/", {
         "code": "NET-BW", "category": "network", "text": bw.text, "severity": "fail", "position": 1,
         "rule": "{primary_link_mbps: {fail_below: 2, warn_below: 1}}", "source": "",
