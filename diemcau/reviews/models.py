@@ -307,6 +307,21 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return f"{self.action}: {self.description}"
 
+    def clean(self):
+        from diemcau.inventory.choices import AUDIO_CODECS, PROTOCOLS, VIDEO_CODECS
+
+        errors = {}
+        if self.action_id and self.action.code == "keep" and self.cost_vnd:
+            errors["cost_vnd"] = _("Keeping a device as it is costs nothing; choose another action for paid work.")
+        for field, allowed in (("protocols", PROTOCOLS), ("video_codecs", VIDEO_CODECS), ("audio_codecs", AUDIO_CODECS)):
+            values = getattr(self, field) or []
+            if not isinstance(values, list) or any(v not in allowed for v in values):
+                errors[field] = _("Choose from: %(allowed)s.") % {"allowed": ", ".join(allowed)}
+        if self.quantity < 1:
+            errors["quantity"] = _("At least one.")
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def list_code(self) -> str:
         return (self.action.extra or {}).get("list", ActionList.FIX)

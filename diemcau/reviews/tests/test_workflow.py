@@ -154,3 +154,11 @@ def test_a_unit_sees_its_campaigns_latest_first(province, client_for):
     assert [c.pk for c in response.context["campaigns"]] == [newer.pk, older.pk]
     staff = client_for(province.staff).get(reverse("reviews:campaigns"))
     assert {c.pk: c.units for c in staff.context["campaigns"]} == {newer.pk: 2, older.pk: 1}
+
+
+def test_a_proposal_to_keep_a_device_costs_nothing(task_a, province):
+    services.task_start(task_a, user=province.tech)
+    with pytest.raises(ValidationError) as error:
+        services.proposal_save(Proposal(assessment=task_a.assessments.first(), action=term("action", "keep"),
+                                        description="Giữ nguyên", cost_vnd=1_000_000), user=province.tech)
+    assert "cost_vnd" in error.value.message_dict
