@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -347,6 +347,8 @@ def proposal_columns() -> list[Column]:
         Column("site_name", _("Site name"), lambda p: p.assessment.site.name, optional=True),
         Column("unit", _("Organisation"), lambda p: p.assessment.task.organization.name),
         Column("verdict", _("Stability"), lambda p: p.assessment.verdict_label, optional=True),
+        Column("meetings", _("Provincial meetings a month"), lambda p: p.assessment.site.meetings_per_month,
+               optional=True),
         Column("group", _("Device group"), lambda p: str(p.group) if p.group_id else _("whole site")),
         Column("action", _("Action"), lambda p: str(p.action)),
         Column("list", _("List"), lambda p: p.list_label, optional=True),
@@ -373,7 +375,12 @@ def campaign_aggregate(request, pk):
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     states = form.states()
     base = aggregate.proposals_in(campaign, states=states)
-    items = aggregate.apply_filter(base, data).order_by("assessment__site__code", "action__position", "pk")
+    items = aggregate.apply_filter(base, data)
+    if data.get("focus") == "invest":
+        # Focused investment: the sites that serve provincial meetings most often first (R12.5).
+        items = items.order_by(F("assessment__site__meetings_per_month").desc(nulls_last=True), "-cost_vnd", "pk")
+    else:
+        items = items.order_by("assessment__site__code", "action__position", "pk")
     columns = proposal_columns()
     fmt = wants_export(request)
     if fmt:

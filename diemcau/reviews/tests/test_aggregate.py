@@ -107,3 +107,17 @@ def test_campaign_pages_keep_their_query_count(submitted, province, client_for, 
                        (reverse("reviews:link_items", args=[submitted.pk]), 16)):
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200
+
+
+def test_focused_investment_puts_the_busiest_sites_first(submitted, province, client_for):
+    from diemcau.reviews.models import Assessment
+
+    site = province.site_b
+    site.meetings_per_month = 12
+    site.save(update_fields=["meetings_per_month"])
+    assessment = Assessment.objects.get(task__campaign=submitted, site=site)
+    Proposal.objects.create(assessment=assessment, group=term("device_group", "camera"), action=term("action", "replace"),
+                     description="Camera mới cho hội trường", cost_vnd=30_000_000)
+    response = client_for(province.staff).get(reverse("reviews:aggregate", args=[submitted.pk]) + "?focus=invest")
+    codes = [p.assessment.site.code for p in response.context["page"].object_list]
+    assert codes == ["X-20-01", "X-14-01"]
