@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,8 +108,14 @@ def evaluate_rounds(by_site: dict, levels=None, pattern=None, chunk: int = 500) 
     for start in range(0, len(site_ids), chunk):
         part = site_ids[start:start + chunk]
         with transaction.atomic():
+            wanted = [p for p in MEASURES if p in levels]
+            existing = set(Alert.objects.filter(site_id__in=part, problem__in=wanted, device__isnull=True)
+                           .values_list("site_id", "problem"))
+            Alert.objects.bulk_create([Alert(site_id=site_id, problem=problem) for site_id in part
+                                       for problem in wanted if (site_id, problem) not in existing],
+                                      ignore_conflicts=True)
             known = {(a.site_id, a.problem): a for a in Alert.objects.select_for_update().filter(
-                site_id__in=part, problem__in=list(MEASURES), device__isnull=True)}
+                site_id__in=part, problem__in=wanted, device__isnull=True)}
             changed = []
             for site_id in part:
                 rounds = sorted(by_site[site_id], key=lambda r: r[0])
@@ -135,8 +141,21 @@ def evaluate_rounds(by_site: dict, levels=None, pattern=None, chunk: int = 500) 
                             flips.append(new_state)
                     if touched:
                         changed.append(alert)
-            Alert.objects.bulk_update(changed, STEP_FIELDS, batch_size=500)
+            _write_steps(changed)
     return flips
+
+
+def _write_steps(changed: list[Alert]) -> None:
+    """One UPDATE per alert through ``executemany``: ``bulk_update``'s CASE expressions cost seconds here."""
+    if not changed:
+        return
+    ops = connection.ops
+    table = ops.quote_name(Alert._meta.db_table)
+    sets = ", ".join(f"{ops.quote_name(f)} = %s" for f in STEP_FIELDS)
+    params = [(ops.adapt_json_value(a.recent, None), a.clean_streak, ops.adapt_datetimefield_value(a.evaluated_until),
+               a.last_value, a.state, a.pk) for a in changed]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {ops.quote_name('id')} = %s", params)
 
 
 def evaluate_samples(received_after: dt.datetime, received_until: dt.datetime) -> int:

@@ -80,21 +80,39 @@ def _span(buckets, period):
     return min(buckets), max(buckets) + dt.timedelta(seconds=period)
 
 
+def _groups(spans: dict[int, tuple], limit: dt.timedelta, size: int = 500):
+    """Sites whose spans lie close together, read with one query: ``(site_ids, start, end)``.
+
+    A site back from a long outage has a span of days; it gets a query of its
+    own instead of widening everyone's.
+    """
+    group, g_start, g_end = [], None, None
+    for site_id, (start, end) in sorted(spans.items(), key=lambda kv: kv[1]):
+        if group and (len(group) >= size or max(g_end, end) - min(g_start, start) > limit):
+            yield group, g_start, g_end
+            group, g_start, g_end = [], None, None
+        group.append(site_id)
+        g_start = start if g_start is None else min(g_start, start)
+        g_end = end if g_end is None else max(g_end, end)
+    if group:
+        yield group, g_start, g_end
+
+
 def rollup_minutes(touched: dict[int, set]) -> dict[int, set]:
     """Recompute the minute roll-ups ``{site_id: {minute, …}}``; returns the hours they fall in."""
     thresholds = grade_thresholds()
     out, hours = [], defaultdict(set)
-    for site_id, minutes in touched.items():
-        start, end = _span(minutes, Period.MINUTE)
+    spans = {site_id: _span(minutes, Period.MINUTE) for site_id, minutes in touched.items()}
+    for site_ids, start, end in _groups(spans, dt.timedelta(hours=2)):
         grouped = defaultdict(list)
-        rows = Sample.objects.filter(site_id=site_id, kind__in=TRAIN_KINDS, measured_at__gte=start,
-                                     measured_at__lt=end).values_list("measured_at", "rtt_ms", "jitter_ms",
-                                                                       "loss_pct", "mos")
-        for measured_at, *values in rows.iterator(chunk_size=5000):
+        rows = Sample.objects.filter(site_id__in=site_ids, kind__in=TRAIN_KINDS, measured_at__gte=start,
+                                     measured_at__lt=end).values_list("site_id", "measured_at", "rtt_ms",
+                                                                       "jitter_ms", "loss_pct", "mos")
+        for site_id, measured_at, *values in rows.iterator(chunk_size=5000):
             minute = bucket_start(measured_at, Period.MINUTE)
-            if minute in minutes:
-                grouped[minute].append(values)
-        for minute, values in grouped.items():
+            if minute in touched[site_id]:
+                grouped[(site_id, minute)].append(values)
+        for (site_id, minute), values in grouped.items():
             out.append(Rollup(site_id=site_id, period=Period.MINUTE, bucket=minute,
                               **summarise_rounds(values, thresholds)))
             hours[site_id].add(bucket_start(minute, Period.HOUR))
@@ -105,16 +123,16 @@ def rollup_minutes(touched: dict[int, set]) -> dict[int, set]:
 def rollup_from_finer(touched: dict[int, set], period: int, finer: int) -> dict[int, set]:
     """Recompute ``period`` roll-ups from ``finer`` ones; returns the days touched (for hours)."""
     out, coarser = [], defaultdict(set)
-    for site_id, buckets in touched.items():
-        start, end = min(buckets), max(buckets) + dt.timedelta(seconds=period)
-        if period == Period.DAY:
-            end = max(buckets) + dt.timedelta(days=1, hours=1)
+    # A local day is 24 h long but its UTC bucket start is not on a UTC day boundary: read an hour more.
+    reach = dt.timedelta(days=1, hours=1) if period == Period.DAY else dt.timedelta(seconds=period)
+    spans = {site_id: (min(buckets), max(buckets) + reach) for site_id, buckets in touched.items()}
+    for site_ids, start, end in _groups(spans, dt.timedelta(days=3 if period == Period.HOUR else 40)):
         grouped = defaultdict(list)
-        for part in Rollup.objects.filter(site_id=site_id, period=finer, bucket__gte=start, bucket__lt=end):
+        for part in Rollup.objects.filter(site_id__in=site_ids, period=finer, bucket__gte=start, bucket__lt=end):
             bucket = bucket_start(part.bucket, period)
-            if bucket in buckets:
-                grouped[bucket].append(part)
-        for bucket, parts in grouped.items():
+            if bucket in touched[part.site_id]:
+                grouped[(part.site_id, bucket)].append(part)
+        for (site_id, bucket), parts in grouped.items():
             out.append(Rollup(site_id=site_id, period=period, bucket=bucket, **merge_rollups(parts)))
             if period == Period.HOUR:
                 coarser[site_id].add(bucket_start(bucket, Period.DAY))
