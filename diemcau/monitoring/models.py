@@ -312,7 +312,7 @@ class DeviceCheck(models.Model):
 
 
 class CheckResult(models.Model):
-    """One answer (or silence) of a device check; pruned with the raw samples."""
+    """A device check result that changed its status or failed; pruned with the raw samples."""
 
     device_check = models.ForeignKey(DeviceCheck, on_delete=models.CASCADE, related_name="results")
     at = models.DateTimeField(default=timezone.now)
