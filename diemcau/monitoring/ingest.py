@@ -37,8 +37,10 @@ class TooLarge(Invalid):
     """Answered 413: the agent halves its batch and tries again."""
 
 
-def raw_days() -> int:
-    return int(getattr(settings, "MONITORING_RAW_DAYS", 7))
+def max_age_days() -> int:
+    """How late a result may arrive. Longer than raw samples are kept: a result a fortnight late
+    still lands in its roll-ups (within the minute) before the pruning job removes the raw row."""
+    return int(getattr(settings, "MONITORING_MAX_AGE_DAYS", 30))
 
 
 def _number(fields: dict, key: str, low: float, high: float):
@@ -64,8 +66,8 @@ def _time(value, now: dt.datetime) -> dt.datetime:
         raise Invalid(_("measured_at has no time zone"))
     if stamp > now + FUTURE_SLACK:
         raise Invalid(_("measured_at is in the future (check the site computer's clock)"))
-    if stamp < now - dt.timedelta(days=raw_days()):
-        raise Invalid(_("measured_at is older than the %(days)s days raw results are kept") % {"days": raw_days()})
+    if stamp < now - dt.timedelta(days=max_age_days()):
+        raise Invalid(_("measured_at is more than %(days)s days old") % {"days": max_age_days()})
     return stamp
 
 

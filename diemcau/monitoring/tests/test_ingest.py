@@ -137,3 +137,13 @@ def test_a_pre_meeting_self_check_is_stored_and_shown(agent, province, client_fo
     assert post(raw, batch(item)).json()["accepted"] == [item["id"]]
     page = client_for(province.tech).get(f"/monitoring/site/{province.site_a.pk}/").content.decode()
     assert "Mất gói 4 %: báo ngay cho VNPT" in page
+
+
+def test_results_from_a_long_outage_are_accepted_up_to_the_age_limit(agent, settings):
+    settings.MONITORING_MAX_AGE_DAYS = 30
+    _, raw = agent
+    late = probe(at=timezone.now() - dt.timedelta(days=12))
+    too_late = probe(at=timezone.now() - dt.timedelta(days=31))
+    answer = post(raw, batch(late, too_late)).json()
+    assert answer["accepted"] == [late["id"]]
+    assert "30" in answer["rejected"][0]["reason"]
