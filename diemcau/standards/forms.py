@@ -37,19 +37,68 @@ class SettingsImportForm(BootstrapMixin, forms.Form):
     file = forms.FileField(label=_("File (.xlsx or .csv)"), help_text=_("Start from the template: one row per site."))
 
 
+def _levels(rule) -> tuple[str | None, str | None, dict | None]:
+    """(FAIL key, WARN key, the levels dict) of a threshold rule, else Nones."""
+    if not isinstance(rule, dict):
+        return None, None, None
+    for value in rule.values():
+        if isinstance(value, dict):
+            for direction in ("below", "above"):
+                if f"fail_{direction}" in value:
+                    return f"fail_{direction}", f"warn_{direction}", value
+    return None, None, None
+
+
 class RequirementForm(BootstrapMixin, forms.ModelForm):
+    """A requirement; the FAIL and WARN levels of a threshold rule also have their own fields."""
+
     rule = forms.CharField(label=_("Rule"), widget=forms.Textarea(attrs={"rows": 2, "class": "font-monospace"}))
+    fail_level = forms.DecimalField(label=_("FAIL level"), required=False, max_digits=10, decimal_places=3)
+    warn_level = forms.DecimalField(label=_("WARN level"), required=False, max_digits=10, decimal_places=3)
 
     class Meta:
         model = Requirement
-        fields = ["code", "category", "text", "rule", "severity", "source", "position"]
+        fields = ["code", "category", "text", "fail_level", "warn_level", "rule", "severity", "source", "position"]
         widgets = {"text": forms.Textarea(attrs={"rows": 2}), "source": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rule"].help_text = _rule_help()
+        fail_key, warn_key, levels = _levels(self.instance.rule)
+        if levels is None:
+            del self.fields["fail_level"], self.fields["warn_level"]
+        else:
+            below = fail_key.endswith("below")
+            self.fields["fail_level"].help_text = (
+                _("Below this the site does not meet the requirement.") if below
+                else _("Above this the site does not meet the requirement."))
+            self.fields["warn_level"].help_text = _("Meets it, with little margin, up to this level.")
+            # Set also when bound: ``changed_data`` compares against it.
+            self.initial["fail_level"] = levels.get(fail_key)
+            self.initial["warn_level"] = levels.get(warn_key)
         if self.instance.pk and not self.is_bound:
-            self.initial["rule"] = yaml.safe_dump(self.instance.rule, default_flow_style=True, allow_unicode=True, sort_keys=False).strip()
+            self.initial["rule"] = self.instance.rule_text
+
+    def clean(self):
+        data = super().clean()
+        rule = data.get("rule")
+        if "fail_level" not in self.fields or not isinstance(rule, dict):
+            return data
+        fail_key, warn_key, levels = _levels(rule)
+        if levels is None:
+            return data
+        # A level typed in its own field wins over the same level in the rule text.
+        for name, key in (("fail_level", fail_key), ("warn_level", warn_key)):
+            if name in self.changed_data:
+                if data.get(name) is None:
+                    levels.pop(key, None)
+                else:
+                    levels[key] = float(data[name])
+        errors = validate_rule(rule)
+        if errors:
+            self.add_error("fail_level", errors)
+        data["rule"] = rule
+        return data
 
     def clean_rule(self):
         text = self.cleaned_data["rule"]

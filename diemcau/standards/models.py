@@ -35,6 +35,13 @@ def fingerprint(value) -> str:
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
+def rule_text(rule) -> str:
+    """A rule as the admin writes it: ``{primary_link_mbps: {fail_below: 1.2}}``."""
+    import yaml
+
+    return yaml.safe_dump(rule, default_flow_style=True, allow_unicode=True, sort_keys=False, width=1000).strip()
+
+
 class StandardQuerySet(models.QuerySet):
     def current(self):
         """The version in force, or None."""
@@ -115,6 +122,10 @@ class Requirement(models.Model):
             raise ValidationError({"rule": errors})
         if self.code:
             self.code = self.code.strip().upper()
+
+    @property
+    def rule_text(self) -> str:
+        return rule_text(self.rule)
 
     @property
     def rule_key(self) -> str:

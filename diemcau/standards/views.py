@@ -157,7 +157,7 @@ def _changes_from(previous: Standard, requirements) -> dict:
         fields = [f for f in ("rule", "text", "severity", "category", "source") if getattr(old, f) != getattr(r, f)]
         if fields:
             changes[r.code] = {"fields": [str(Requirement._meta.get_field(f).verbose_name) for f in fields],
-                               "old_rule": old.rule if "rule" in fields else None}
+                               "old_rule": old.rule_text if "rule" in fields else None}
     changes["__removed__"] = list(before.values())
     return changes
 

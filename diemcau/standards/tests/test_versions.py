@@ -111,22 +111,26 @@ def test_the_admin_edits_and_publishes_through_the_pages(province, standard, cli
     draft = Standard.objects.get(version="2026.5")
     assert response.url == draft.get_absolute_url()
     bw = draft.requirements.get(code="NET-BW")
-    response = admin.post(f"/standards/requirements/{bw.pk}/edit/", {
-        "code": "NET-BW", "category": "network", "text": bw.text, "severity": "fail", "position": bw.position,
-        "rule": "{primary_link_mbps: {fail_below: 0.5, warn_below: 1.0}}", "source": "",
-    })
+    form = admin.get(f"/standards/requirements/{bw.pk}/edit/").context["form"]
+    assert form.initial["fail_level"] == 1.2 and form.initial["warn_level"] == 2.0
+    base = {"code": "NET-BW", "category": "network", "text": bw.text, "severity": "fail", "position": bw.position,
+            "rule": form.initial["rule"], "source": ""}
+    response = admin.post(f"/standards/requirements/{bw.pk}/edit/", {**base, "fail_level": "0.5", "warn_level": "1"})
     assert response.status_code == 302, response.content.decode()[:2000]
     bw.refresh_from_db()
-    assert bw.rule == {"primary_link_mbps": {"fail_below": 0.5, "warn_below": 1.0}}
+    assert bw.rule == {"primary_link_mbps": {"fail_below": 0.5, "warn_below": 1.0, "recommended": 4.0}}
     detail = admin.get(draft.get_absolute_url())
     changed = next(r for r in detail.context["requirements"] if r.code == "NET-BW")
-    assert changed.change["old_rule"] == {"primary_link_mbps": {"fail_below": 1.2, "warn_below": 2.0, "recommended": 4.0}}
+    assert changed.change["old_rule"] == "{primary_link_mbps: {fail_below: 1.2, warn_below: 2.0, recommended: 4.0}}"
     assert all(r.change is None for r in detail.context["requirements"] if r.code != "NET-BW")
-    bad = admin.post(f"/standards/requirements/{bw.pk}/edit/", {
-        "code": "NET-BW", "category": "network", "text": bw.text, "severity": "fail", "position": 1,
-        "rule": "{primary_link_mbps: {fail_below: 2, warn_below: 1}}", "source": "",
-    })
-    assert bad.status_code == 200 and bad.context["form"].errors["rule"]
+    base["rule"] = admin.get(f"/standards/requirements/{bw.pk}/edit/").context["form"].initial["rule"]
+    bad = admin.post(f"/standards/requirements/{bw.pk}/edit/", {**base, "fail_level": "2", "warn_level": "1"})
+    assert bad.status_code == 200 and bad.context["form"].errors["fail_level"]
+    by_text = admin.post(f"/standards/requirements/{bw.pk}/edit/", {
+        **base, "rule": "{primary_link_mbps: {fail_below: 0.6, warn_below: 1.0}}", "fail_level": "0.5", "warn_level": "1"})
+    assert by_text.status_code == 302
+    bw.refresh_from_db()
+    assert bw.rule == {"primary_link_mbps": {"fail_below": 0.6, "warn_below": 1.0}}  # the rule text, levels untouched
     with django_capture_on_commit_callbacks(execute=True):
         admin.post(f"/standards/versions/{draft.pk}/publish/")
     draft.refresh_from_db()
