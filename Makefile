@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE := diemcau.settings
 
-.PHONY: run test venv install migrate demo lint messages clean
+.PHONY: run test test-django test-agent venv install migrate demo lint messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,10 +36,16 @@ demo: migrate
 run: demo
 	$(BIN)/diemcau run --port $(PORT)
 
-# The whole suite (SQLite); .ci/run repeats it on PostgreSQL.
-test: install
+# The whole suite: the Django apps (SQLite unless DATABASE_URL says otherwise)
+# and the site agent (standard library only; its network tests need root).
+test: test-django test-agent
+
+test-django: install
 	DEBUG=1 $(BIN)/diemcau compilemessages --ignore=.venv --ignore=agent -v0
 	DEBUG=1 $(BIN)/pytest -q $(PYTEST_ARGS)
+
+test-agent: install
+	$(BIN)/pytest -q agent/tests
 
 lint: install
 	$(BIN)/ruff check .
