@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from diemcau.monitoring import incident_link
+from diemcau.monitoring import bulk, incident_link
 from diemcau.monitoring.choices import TRAIN_KINDS, AlertState, CheckStatus, Problem
 from diemcau.monitoring.levels import current_levels
 from diemcau.monitoring.models import AgentToken, Alert, AlertFlip, Sample
@@ -146,16 +146,13 @@ def evaluate_rounds(by_site: dict, levels=None, pattern=None, chunk: int = 500) 
 
 
 def _write_steps(changed: list[Alert]) -> None:
-    """One UPDATE per alert through ``executemany``: ``bulk_update``'s CASE expressions cost seconds here."""
-    if not changed:
-        return
+    """The alerts' new step state in bulk (``bulk_update``'s CASE expressions cost seconds here)."""
     ops = connection.ops
-    table = ops.quote_name(Alert._meta.db_table)
-    sets = ", ".join(f"{ops.quote_name(f)} = %s" for f in STEP_FIELDS)
-    params = [(ops.adapt_json_value(a.recent, None), a.clean_streak, ops.adapt_datetimefield_value(a.evaluated_until),
-               a.last_value, a.state, a.pk) for a in changed]
-    with connection.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {sets} WHERE {ops.quote_name('id')} = %s", params)
+    casts = {"recent": "jsonb", "clean_streak": "integer", "evaluated_until": "timestamptz",
+             "last_value": "double precision", "state": "varchar"}
+    bulk.update_by_id(Alert._meta.db_table, STEP_FIELDS, casts, [
+        (a.pk, bulk.json_text(a.recent), a.clean_streak, ops.adapt_datetimefield_value(a.evaluated_until),
+         a.last_value, a.state) for a in changed])
 
 
 def evaluate_samples(received_after: dt.datetime, received_until: dt.datetime) -> int:

@@ -12,8 +12,10 @@ from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
+from diemcau.monitoring import bulk
 from diemcau.monitoring.choices import TRAIN_KINDS, Grade, Period
 from diemcau.monitoring.levels import grade, grade_thresholds
 from diemcau.monitoring.models import Rollup, Sample
@@ -71,9 +73,10 @@ def merge_rollups(parts) -> dict:
 
 
 def upsert(rows: list[Rollup]) -> None:
-    if rows:
-        Rollup.objects.bulk_create(rows, batch_size=1000, update_conflicts=True,
-                                   unique_fields=["site", "period", "bucket"], update_fields=UPDATE_FIELDS)
+    """Insert or replace roll-ups by (site, period, bucket)."""
+    moment = connection.ops.adapt_datetimefield_value
+    bulk.upsert(Rollup._meta.db_table, ["site_id", "period", "bucket", *UPDATE_FIELDS], ["site_id", "period", "bucket"],
+                [(r.site_id, int(r.period), moment(r.bucket), *(getattr(r, f) for f in UPDATE_FIELDS)) for r in rows])
 
 
 def _span(buckets, period):

@@ -44,19 +44,27 @@ def board_rows(user, data: dict | None = None):
             sites = sites.filter(pk__in=links.filter(kind=cd["link_kind"]).values("site_id"))
         grade_wanted = cd["grade"]
     sites = list(sites)
-    figures = quality.qualities([s.pk for s in sites])
-    primary = {}
-    for link in Link.objects.active().filter(site__in=[s.pk for s in sites], role="primary").select_related(
-            "provider", "kind"):
-        primary.setdefault(link.site_id, link)
+    figures = quality.qualities([s.pk for s in sites], trend=False, alerts=False)
     rows = []
     for site in sites:
         q = figures[site.pk]
         if grade_wanted and q.grade != grade_wanted:
             continue
-        rows.append({"site": site, "q": q, "link": primary.get(site.pk)})
+        rows.append({"site": site, "q": q})
     rows.sort(key=lambda r: (r["q"].rank, r["site"].code))
     return rows, form
+
+
+def fill_page(rows) -> None:
+    """The trend, alerts and primary link of the rows on one page only."""
+    ids = [r["site"].pk for r in rows]
+    full = quality.qualities(ids)
+    primary = {}
+    for link in Link.objects.active().filter(site__in=ids, role="primary").select_related("provider", "kind"):
+        primary.setdefault(link.site_id, link)
+    for row in rows:
+        row["q"] = full[row["site"].pk]
+        row["link"] = primary.get(row["site"].pk)
 
 
 @login_required
@@ -68,8 +76,10 @@ def board(request):
     counts = [(code, label, tally[code]) for code, label in Grade.choices if code in tally]
     query = request.GET.copy()
     query.pop("page", None)
+    page = paginate(request, rows, 50)
+    fill_page(page.object_list)
     return render(request, "monitoring/board.html", {
-        "page": paginate(request, rows, 50), "filter": form, "counts": counts, "total": len(rows),
+        "page": page, "filter": form, "counts": counts, "total": len(rows),
         "query": query.urlencode(), "can_configure": access.can_configure_vendors(request.user),
     })
 
