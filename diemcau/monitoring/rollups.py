@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Case, F, FloatField, Max, Min, Sum, When
 from django.utils import timezone
 
 from diemcau.monitoring import bulk
@@ -123,22 +124,44 @@ def rollup_minutes(touched: dict[int, set]) -> dict[int, set]:
     return hours
 
 
+WEIGHTED = ("rtt_avg", "jitter_avg", "loss_avg", "mos_avg")
+
+
+def _aggregates() -> dict:
+    """The coarser roll-up's figures as SQL aggregates over the finer rows (averages weighted by rounds)."""
+    figures = {"n_rounds": Sum("rounds"), "n_bad": Sum("bad_rounds"), "x_rtt_max": Max("rtt_max"),
+               "x_jitter_max": Max("jitter_max"), "x_loss_max": Max("loss_max"), "x_mos_min": Min("mos_min")}
+    for name in WEIGHTED:
+        figures[f"w_{name}"] = Sum(F(name) * F("rounds"), output_field=FloatField())
+        figures[f"n_{name}"] = Sum(Case(When(**{f"{name}__isnull": False}, then=F("rounds"))))
+    return figures
+
+
 def rollup_from_finer(touched: dict[int, set], period: int, finer: int) -> dict[int, set]:
-    """Recompute ``period`` roll-ups from ``finer`` ones; returns the days touched (for hours)."""
+    """Recompute ``period`` roll-ups from ``finer`` ones, summed by the database one bucket at a
+    time for up to a thousand sites per query; returns the days touched (for hours)."""
+    by_bucket = defaultdict(list)
+    for site_id, buckets in touched.items():
+        for bucket in buckets:
+            by_bucket[bucket].append(site_id)
     out, coarser = [], defaultdict(set)
-    # A local day is 24 h long but its UTC bucket start is not on a UTC day boundary: read an hour more.
-    reach = dt.timedelta(days=1, hours=1) if period == Period.DAY else dt.timedelta(seconds=period)
-    spans = {site_id: (min(buckets), max(buckets) + reach) for site_id, buckets in touched.items()}
-    for site_ids, start, end in _groups(spans, dt.timedelta(days=3 if period == Period.HOUR else 40)):
-        grouped = defaultdict(list)
-        for part in Rollup.objects.filter(site_id__in=site_ids, period=finer, bucket__gte=start, bucket__lt=end):
-            bucket = bucket_start(part.bucket, period)
-            if bucket in touched[part.site_id]:
-                grouped[(part.site_id, bucket)].append(part)
-        for (site_id, bucket), parts in grouped.items():
-            out.append(Rollup(site_id=site_id, period=period, bucket=bucket, **merge_rollups(parts)))
-            if period == Period.HOUR:
-                coarser[site_id].add(bucket_start(bucket, Period.DAY))
+    span = dt.timedelta(seconds=int(period))
+    aggregates = _aggregates()
+    for bucket, site_ids in by_bucket.items():
+        for start in range(0, len(site_ids), 1000):
+            rows = (Rollup.objects.filter(site_id__in=site_ids[start:start + 1000], period=finer, bucket__gte=bucket,
+                                          bucket__lt=bucket + span)
+                    .values("site_id").annotate(**aggregates).order_by())
+            for row in rows:
+                figures = {"rounds": row["n_rounds"] or 0, "bad_rounds": row["n_bad"] or 0,
+                           "rtt_max": row["x_rtt_max"], "jitter_max": row["x_jitter_max"],
+                           "loss_max": row["x_loss_max"], "mos_min": row["x_mos_min"]}
+                for name in WEIGHTED:
+                    n = row[f"n_{name}"]
+                    figures[name] = row[f"w_{name}"] / n if n and row[f"w_{name}"] is not None else None
+                out.append(Rollup(site_id=row["site_id"], period=period, bucket=bucket, **figures))
+                if period == Period.HOUR:
+                    coarser[row["site_id"]].add(bucket_start(bucket, Period.DAY))
     upsert(out)
     return coarser
 
