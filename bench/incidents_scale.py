@@ -185,7 +185,28 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--total", type=int, default=1_000_000)
+    parser.add_argument("--measure-only", metavar="DATABASE_URL",
+                        help="only measure the pages on a database this script filled before")
     args = parser.parse_args()
+    if args.measure_only:
+        os.environ["DATABASE_URL"] = args.measure_only
+        args.postgres = False
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diemcau.settings")
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        from diemcau.accounts.models import User
+        from diemcau.incidents.models import Incident
+
+        users = [("leader", User.objects.get(username="lanhdao")), ("operator", User.objects.get(username="vnpt")),
+                 ("unit", User.objects.get(username="kythuat"))]
+        print(f"{Incident.objects.count():,} incidents")
+        for label, ms, queries in pages(users):
+            print(f"{label:<46}{ms:>10.1f} ({queries:>2})")
+        return
     db = configure(args)
     from django.core.management import call_command
 

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from diemcau.core.forms import BootstrapMixin
 from diemcau.incidents.choices import Family, Severity, Status
-from diemcau.incidents.models import CalendarDay, SlaPolicy, SymptomGuide, WebhookEndpoint
+from diemcau.incidents.models import OPEN, CalendarDay, SlaPolicy, SymptomGuide, WebhookEndpoint
 from diemcau.inventory.models import Organization, Term
 from diemcau.lib.text import fold
 
@@ -95,9 +95,9 @@ class IncidentFilter(BootstrapMixin, forms.Form):
             qs = qs.filter(match)
         state = data.get("state")
         if state == self.OPEN:
-            qs = qs.filter(is_open=True)
+            qs = qs.filter(OPEN)
         elif state == self.CLOSED:
-            qs = qs.filter(is_open=False)
+            qs = qs.filter(is_open__in=[False])
         elif state:
             qs = qs.filter(status=state)
         for name in ("severity", "family", "holder"):

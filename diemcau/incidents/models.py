@@ -27,6 +27,10 @@ from diemcau.incidents.choices import (
     Target,
 )
 
+# Open incidents. Written as IN rather than ``is_open=True``: Django renders a
+# boolean test as the bare column, which SQLite cannot match to an index.
+OPEN = Q(is_open__in=[True])
+
 
 class Incident(models.Model):
     """A problem at a site, reported by someone and held by one organisation at a time."""

@@ -4,14 +4,14 @@ from django.db.models import Count, Q
 
 from diemcau.incidents import access
 from diemcau.incidents.choices import Status
-from diemcau.incidents.models import RepeatFlag
+from diemcau.incidents.models import OPEN, RepeatFlag
 
 
 def site_panel(request, site):
     """Open incidents of the site, its repeats, and the button to report one."""
     visible = access.incidents_for_user(request.user).filter(site=site)
     recent = list(visible.select_related("holder").prefetch_related("symptoms").order_by("-reported_at")[:5])
-    counts = visible.filter(is_open=True).aggregate(
+    counts = visible.filter(OPEN).aggregate(
         open=Count("pk"), breached=Count("pk", filter=Q(breached=True)))
     flags = list(RepeatFlag.objects.filter(site=site, cleared_at__isnull=True))
     can_report = not site.is_retired and access.report_sites_for_user(request.user).filter(pk=site.pk).exists()
@@ -27,7 +27,7 @@ def overview_panel(request):
     user = request.user
     incidents = access.incidents_for_user(user)
     # Only open incidents are read (a partial index), however long the history.
-    counts = incidents.filter(is_open=True).aggregate(
+    counts = incidents.filter(OPEN).aggregate(
         open=Count("pk"), breached=Count("pk", filter=Q(breached=True)),
         waiting=Count("pk", filter=Q(status=Status.WAITING)),
     )
