@@ -80,7 +80,7 @@ def load(ctx):
                 loss = max(0.0, history.loss[h] * rng.lognormvariate(0, 0.4))
                 minutes.append(_row(site.pk, Period.MINUTE, at, 2, loss, history.jitter[h] * rng.uniform(0.8, 1.2),
                                     history.rtt[h] * rng.uniform(0.95, 1.1), rng))
-        tokens.append(AgentToken(site=site, digest=hash_token(f"demo-{site.pk}-{rng.random()}"), hint="dca_demo…",
+        tokens.append(AgentToken(site=site, digest=hash_token(f"demo-{site.pk}-{rng.random()}"), hint="dca_demo",
                                  created_at=start, last_seen_at=last_seen, agent_version="0.1.0",
                                  hostname=f"PC-HNTT-{site.code}"))
     Rollup.objects.bulk_create(hourly, batch_size=2000)
