@@ -21,6 +21,9 @@ DAYS = 30
 SILENT_SHARE = 0.06
 DEGRADING_SHARE = 0.08
 BROKEN_SHARE = 0.04
+# The live demo keeps the demo agents reporting (see live.DemoAgents); the silent ones stay silent.
+DEMO_HINT = "dca_demo"
+DEMO_SILENT_HINT = "dca_demo_x"
 DEMO_TERMINALS = 12
 DEMO_SIP_PORT = 25060
 DEMO_UNPLUGGED = 5
@@ -80,7 +83,7 @@ def load(ctx):
                 loss = max(0.0, history.loss[h] * rng.lognormvariate(0, 0.4))
                 minutes.append(_row(site.pk, Period.MINUTE, at, 2, loss, history.jitter[h] * rng.uniform(0.8, 1.2),
                                     history.rtt[h] * rng.uniform(0.95, 1.1), rng))
-        tokens.append(AgentToken(site=site, digest=hash_token(f"demo-{site.pk}-{rng.random()}"), hint="dca_demo",
+        tokens.append(AgentToken(site=site, digest=hash_token(f"demo-{site.pk}-{rng.random()}"), hint=DEMO_SILENT_HINT if kind == "silent" else DEMO_HINT,
                                  created_at=start, last_seen_at=last_seen, agent_version="0.1.0",
                                  hostname=f"PC-HNTT-{site.code}"))
     Rollup.objects.bulk_create(hourly, batch_size=2000)

@@ -84,6 +84,65 @@ def _answer_for_demo_codecs() -> None:
         terminals.run_in_thread(endpoints)
 
 
+class DemoAgents:
+    """The demo province's agents keep reporting while the live demo runs.
+
+    Each demo site (not the silent ones) sends two rounds a minute around the
+    level of its last hours, through the real ingest, roll-ups and alert
+    rules: a degrading link stays degraded, a failing one keeps its alert.
+    Only for the demo: nothing else creates results.
+    """
+
+    def __init__(self, rng=None, now=None):
+        import random
+        import statistics
+
+        from django.utils import timezone
+
+        from diemcau.monitoring.choices import Period
+        from diemcau.monitoring.demo import DEMO_HINT
+        from diemcau.monitoring.models import AgentToken, Rollup
+
+        self.rng = rng or random.Random()
+        now = now or timezone.now()
+        self.tokens = list(AgentToken.objects.filter(hint=DEMO_HINT, revoked_at__isnull=True).select_related("site"))
+        levels = {}
+        for site_id, loss, jitter, rtt in Rollup.objects.filter(
+                site_id__in=[t.site_id for t in self.tokens], period=Period.HOUR,
+                bucket__gte=now - dt.timedelta(days=40)).order_by("-bucket").values_list(
+                "site_id", "loss_avg", "jitter_avg", "rtt_avg"):
+            rows = levels.setdefault(site_id, [])
+            if len(rows) < 3 and loss is not None:
+                rows.append((loss, jitter or 5.0, rtt or 30.0))
+        self.levels = {site_id: tuple(statistics.median(col) for col in zip(*rows, strict=True))
+                       for site_id, rows in levels.items()}
+
+    def _round(self, site_id, at):
+        import uuid
+
+        from diemcau.monitoring.synthetic import agent_round
+
+        loss, jitter, rtt = self.levels.get(site_id, (0.3, 5.0, 30.0))
+        return agent_round(str(uuid.uuid4()), at, loss * self.rng.lognormvariate(0, 0.5),
+                           jitter * self.rng.lognormvariate(0, 0.2), rtt * self.rng.uniform(0.95, 1.1))
+
+    def tick(self, now=None, minutes: float = 1.0) -> int:
+        """Send the rounds of the last ``minutes`` for every demo agent; returns how many."""
+        from django.utils import timezone
+
+        from diemcau.monitoring import ingest
+
+        now = now or timezone.now()
+        count = int(minutes * 2)
+        sent = 0
+        for token in self.tokens:
+            rounds = [self._round(token.site_id, now - dt.timedelta(seconds=30 * i)) for i in range(count)]
+            ingest.store_batch(token, {"agent_version": "demo", "hostname": f"PC-HNTT-{token.site.code}",
+                                       "results": rounds}, now=now)
+            sent += len(rounds)
+        return sent
+
+
 def process() -> int:
     """Roll up and judge what arrived (a worker does the same each minute; the claim keeps them apart)."""
     done = tasks.process_new_samples(settle=dt.timedelta(seconds=3))

@@ -22,8 +22,10 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=live.REFLECTOR_PORT, help="reflector UDP port on 127.0.0.1")
         parser.add_argument("--every", type=float, default=15.0, help="seconds between roll-up/alert passes")
         parser.add_argument("--once", action="store_true", help="write the config and exit (no processes)")
+        parser.add_argument("--no-demo-agents", action="store_true",
+                            help="do not keep the demo province's other agents reporting")
 
-    def handle(self, *args, server, site, port, every, once, **options):
+    def handle(self, *args, server, site, port, every, once, no_demo_agents, **options):
         if once:
             path = live.write_config(live.pick_site(site), server, port)
             self.stdout.write(f"agent config written: {path}")
@@ -31,6 +33,12 @@ class Command(BaseCommand):
         running = live.start_live_site(server, code=site, port=port)
         self.stdout.write(f"live site {running.site.code} ({running.site.name}): reflector 127.0.0.1:{port}, "
                           f"agent config {running.ini_path}")
+        demo_agents = None if no_demo_agents else live.DemoAgents()
+        if demo_agents:
+            # Twenty minutes of rounds at once, so every demo site has a current grade now.
+            sent = demo_agents.tick(minutes=20)
+            self.stdout.write(f"{len(demo_agents.tokens)} demo agents reporting ({sent} rounds back-filled)")
+        last_tick = time.monotonic()
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         try:
@@ -39,6 +47,9 @@ class Command(BaseCommand):
                 if any(p.poll() is not None for p in running.processes):
                     self.stderr.write("the reflector or the agent stopped; ending the live site")
                     break
+                if demo_agents and time.monotonic() - last_tick >= 60:
+                    demo_agents.tick(minutes=(time.monotonic() - last_tick) / 60)
+                    last_tick = time.monotonic()
                 live.process()
         except KeyboardInterrupt:
             pass
