@@ -65,10 +65,11 @@ def _matrix_columns(requirements) -> list[Column]:
         Column("site", _("Site"), lambda r: r["site"].name),
         Column("organization", _("Organisation"), lambda r: r["site"].organization.name),
         Column("verdict", _("Verdict"), lambda r: Verdict(r["verdict"]).label if r["verdict"] else ""),
+        Column("why", _("Why this verdict"), lambda r: r["why"]),
     ]
     for req in requirements:
         columns.append(Column(req.code, req.code, lambda r, code=req.code: r["cells"][code]["label"]))
-    columns.append(Column("reasons", _("Reasons"), lambda r: "; ".join(
+    columns.append(Column("reasons", _("Requirements not met"), lambda r: "; ".join(
         f"{c}: {r['cells'][c]['reason']}" for c in r["codes"] if r["cells"][c]["status"] != Status.PASS)))
     return columns
 
@@ -93,7 +94,10 @@ def matrix(request):
     chosen = list(sites) if fmt else list(page.object_list)
     ids = [s.pk for s in chosen]
     results = dict(SiteCompliance.objects.filter(standard=standard, site_id__in=ids).values_list("site_id", "results")) if standard else {}
-    verdicts = dict(SiteVerdict.objects.filter(is_current=True, site_id__in=ids).values_list("site_id", "verdict"))
+    current = SiteVerdict.objects.filter(is_current=True, site_id__in=ids)
+    verdicts = dict(current.values_list("site_id", "verdict"))
+    # The export also says why; the page links to each site for that.
+    why = dict(current.values_list("site_id", "reasons")) if fmt else {}
     codes = [r.code for r in requirements]
     rows = []
     for site in chosen:
@@ -105,7 +109,8 @@ def matrix(request):
             cells[code] = {"status": status, "label": Status(status).label,
                            "reason": render_reason(outcome["reason"]) if outcome else _("not judged yet")}
         rows.append({"site": site, "verdict": verdicts.get(site.pk), "cells": cells, "codes": codes,
-                     "cell_list": [cells[c] for c in codes]})
+                     "cell_list": [cells[c] for c in codes],
+                     "why": "; ".join(render_reason(r["reason"]) for r in why.get(site.pk, []))})
     if fmt:
         return export_response(fmt, "tuan-thu-tieu-chuan", _matrix_columns(requirements), rows, sheet_title=_("Compliance"))
     query = request.GET.copy()

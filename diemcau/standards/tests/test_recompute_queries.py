@@ -63,4 +63,5 @@ def test_the_matrix_filters_and_exports(province, standard, client_for):
     assert rows[0][-3:] == ("BKP-LINK", "BKP-PLAN", rows[0][-1])
     assert len(rows) == 5  # header + four sites
     site_a = next(r for r in rows if r[0] == "X-14-01")
-    assert site_a[4] in {"Meets", "Đạt"}  # BKP-LINK: a backup link exists
+    assert site_a[5] in {"Meets", "Đạt"}  # BKP-LINK: a backup link exists
+    assert "VID-CAM" in site_a[4]  # why this verdict: no camera recorded
