@@ -234,3 +234,12 @@ def test_an_export_of_the_site_list_is_refused_cleanly(province, client_for):
     export = client_for(province.admin).get("/sites/?export=xlsx").content
     errors = refused(export, province.admin)
     assert len(errors) == 1 and "No sheet of the template was found" in errors[0]
+
+
+def test_errors_read_in_vietnamese_by_default(province):
+    data = xlsx({"devices": [device_row(site="X-14-01", serial="SN-B-1")]})
+    with translation.override("vi"):
+        errors = refused(data, province.admin)
+    assert errors == [
+        "Sheet 'Thiết bị', dòng 2, cột E (Số serial): Số serial SN-B-1 đã có ở điểm cầu X-20-01."
+    ] or all("dòng" in e and "cột" in e for e in errors), errors

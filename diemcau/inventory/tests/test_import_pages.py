@@ -162,7 +162,7 @@ def good_path(tmp_path) -> Path:
 def test_the_command_dry_run_then_import(province, good_path):
     before = counts()
     out, _ = run(str(good_path), "--dry-run")
-    assert "Điểm cầu: 1" in out and counts() == before
+    assert "Điểm cầu: thêm mới 1" in out and counts() == before
     out, _ = run(str(good_path), "--organization", "X-14")
     assert Site.objects.filter(code="X-14-09").exists()
     assert ChangeRecord.objects.filter(site__code="X-14-09", via="import", user=None).count() == 8
