@@ -6,6 +6,7 @@ the demo is the same on every machine.
 """
 
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,8 @@ def demo_modules():
 def load_demo(*, seed: int = 2026, log: Callable[[str], None] = print, now: datetime | None = None) -> DemoContext:
     ctx = DemoContext(rng=random.Random(seed), now=now or timezone.now(), log=log)
     for label, module in demo_modules():
+        started = time.monotonic()
         log(f"· {label}")
         module.load(ctx)
+        log(f"  ({time.monotonic() - started:.1f} s)")
     return ctx

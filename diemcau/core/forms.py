@@ -6,7 +6,7 @@ from django import forms
 def bootstrap(form: forms.BaseForm) -> forms.BaseForm:
     # Never touch form.errors here: it would validate the form before the
     # caller's __init__ has finished narrowing querysets.
-    for name, field in form.fields.items():
+    for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple | forms.RadioSelect):
             css = "form-check-input"
