@@ -69,6 +69,16 @@ class WasteContext:
     platforms: list
     min_resolution: dict  # group code -> resolution
 
+    def __post_init__(self):
+        # Indexes, so checking every proposal of a national campaign stays linear.
+        self.by_site_group = defaultdict(list)
+        self.by_address_group = defaultdict(list)
+        for row in self.purchases:
+            self.by_site_group[(row["assessment__site_id"], row["group_id"])].append(row)
+            key = _address_key(row["assessment__site__address"])
+            if key:
+                self.by_address_group[(key, row["group_id"])].append(row)
+
     @classmethod
     def for_campaign(cls, campaign_id: int, *, site_ids=None) -> "WasteContext":
         purchases = list(
@@ -108,17 +118,14 @@ def waste_flags(proposal: Proposal, ctx: WasteContext) -> list[dict]:
         owned = ctx.good_devices.get((site.pk, group.pk))
         if owned:
             flags.append(flag("owned_good", group=_names(group), devices=", ".join(owned[:4])))
-        same_site = [r for r in ctx.purchases
-                     if r["pk"] != proposal.pk and r["assessment__site_id"] == site.pk and r["group_id"] == group.pk]
+        same_site = [r for r in ctx.by_site_group.get((site.pk, group.pk), []) if r["pk"] != proposal.pk]
         if same_site:
             flags.append(flag("duplicate_site", group=_names(group)))
         if group.code in SHARED_GROUPS and _address_key(site.address):
             key = _address_key(site.address)
             org_id = proposal.assessment.task.organization_id
-            for row in ctx.purchases:
-                if (row["pk"] != proposal.pk and row["group_id"] == group.pk
-                        and row["assessment__task__organization_id"] != org_id
-                        and _address_key(row["assessment__site__address"]) == key):
+            for row in ctx.by_address_group.get((key, group.pk), []):
+                if row["pk"] != proposal.pk and row["assessment__task__organization_id"] != org_id:
                     flags.append(flag("duplicate_shared", unit=row["assessment__task__organization__name"],
                                       group=_names(group), site=row["assessment__site__code"]))
                     break
