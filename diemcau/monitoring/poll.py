@@ -14,7 +14,7 @@ import time
 from django.conf import settings
 from django.utils import timezone
 
-from diemcau.monitoring import sip, snmp, tcpcheck
+from diemcau.monitoring import aio, sip, snmp, tcpcheck
 from diemcau.monitoring.choices import AlertState, CheckMethod, CheckStatus, Problem
 from diemcau.monitoring.models import Alert, CheckResult, DeviceCheck, VendorStatusOid
 
@@ -86,7 +86,7 @@ def run_cycle(queryset=None) -> dict:
                   .exclude(host="", device__ip_address__isnull=True)
                   .select_related("device"))
     oids = list(VendorStatusOid.objects.all())
-    outcomes = asyncio.run(run_checks(checks, oids))
+    outcomes = aio.run(run_checks(checks, oids))
     now = timezone.now()
     results = []
     for check, (status, rtt, detail) in zip(checks, outcomes, strict=True):

@@ -1,9 +1,8 @@
-import asyncio
 import socket
 
 import pytest
 
-from diemcau.monitoring import poll, services, sip, snmp, tcpcheck
+from diemcau.monitoring import aio, poll, services, sip, snmp, tcpcheck
 from diemcau.monitoring.choices import AlertState, CheckMethod, CheckStatus, Problem
 from diemcau.monitoring.models import Alert, CheckResult, DeviceCheck, VendorStatusOid
 from diemcau.monitoring.tests import peers
@@ -17,7 +16,7 @@ needs_snmpd = pytest.mark.skipif(not (peers.have("snmpd") and peers.have("snmpge
 @needs_sipp
 def test_sip_options_gets_200_from_sipp():
     with peers.sipp_responder() as port:
-        result = asyncio.run(sip.options_ping("127.0.0.1", port, timeout=4))
+        result = aio.run(sip.options_ping("127.0.0.1", port, timeout=4))
     assert result.ok and result.code == 200
     assert result.server == "sipp-test"
     assert result.rtt_ms is not None and result.rtt_ms < 1000
@@ -25,7 +24,7 @@ def test_sip_options_gets_200_from_sipp():
 
 def test_sip_options_to_a_closed_port_fails_at_once_on_the_icmp_error():
     port = peers.free_udp_port()
-    result = asyncio.run(sip.options_ping("127.0.0.1", port, timeout=8))
+    result = aio.run(sip.options_ping("127.0.0.1", port, timeout=8))
     assert not result.ok
     assert "unreachable" in result.error
     assert result.transmissions == 1
@@ -35,7 +34,7 @@ def test_sip_options_to_a_silent_host_retransmits_with_timer_a_then_gives_up():
     with peers.silent_udp() as sock:
         port = sock.getsockname()[1]
         sock.settimeout(0.1)
-        result = asyncio.run(sip.options_ping("127.0.0.1", port, timeout=3.9))
+        result = aio.run(sip.options_ping("127.0.0.1", port, timeout=3.9))
         received = []
         while True:
             try:
@@ -61,23 +60,23 @@ def test_tcp_reachability_open_and_closed():
     server.bind(("127.0.0.1", 0))
     server.listen()
     try:
-        assert asyncio.run(tcpcheck.tcp_ping("127.0.0.1", server.getsockname()[1]))["ok"]
+        assert aio.run(tcpcheck.tcp_ping("127.0.0.1", server.getsockname()[1]))["ok"]
     finally:
         server.close()
-    closed = asyncio.run(tcpcheck.tcp_ping("127.0.0.1", peers.free_tcp_port()))
+    closed = aio.run(tcpcheck.tcp_ping("127.0.0.1", peers.free_tcp_port()))
     assert not closed["ok"] and closed["error"] == "connection refused"
 
 
 @needs_snmpd
 def test_snmp_v2c_and_v3_against_snmpd(tmp_path):
     with peers.snmpd(tmp_path) as port:
-        v2 = asyncio.run(snmp.poll("127.0.0.1", port, snmp.Credentials("2c", community=peers.COMMUNITY),
+        v2 = aio.run(snmp.poll("127.0.0.1", port, snmp.Credentials("2c", community=peers.COMMUNITY),
                                    vendor_oid="1.3.6.1.2.1.1.7.0"))
-        v3 = asyncio.run(snmp.poll("127.0.0.1", port, snmp.Credentials(
+        v3 = aio.run(snmp.poll("127.0.0.1", port, snmp.Credentials(
             "3", user=peers.V3_USER, auth_key=peers.V3_AUTH, priv_key=peers.V3_PRIV)))
-        wrong = asyncio.run(snmp.poll("127.0.0.1", port, snmp.Credentials("2c", community="nope"), timeout=0.5,
+        wrong = aio.run(snmp.poll("127.0.0.1", port, snmp.Credentials("2c", community="nope"), timeout=0.5,
                                       retries=0))
-        bad_key = asyncio.run(snmp.poll("127.0.0.1", port, snmp.Credentials(
+        bad_key = aio.run(snmp.poll("127.0.0.1", port, snmp.Credentials(
             "3", user=peers.V3_USER, auth_key="wrongwrongwrong", priv_key=peers.V3_PRIV), timeout=0.5, retries=0))
     assert v2.ok, v2.error
     assert v2.descr == "Test codec" and v2.uptime_s is not None
