@@ -6,7 +6,7 @@ Mounted at ``/api/v1/standards/``; the same access helpers as the pages.
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -95,9 +95,9 @@ class VerdictOut(Schema):
 
 class VerdictRowOut(Schema):
     site_id: int
-    site: str
+    site: str = Field(..., alias="site.code")
     verdict: str
-    since: datetime
+    since: datetime = Field(..., alias="computed_at")
     checked_at: datetime
 
 
@@ -152,10 +152,7 @@ def list_verdicts(request, verdict: str | None = None):
         if verdict not in Verdict.values:
             raise HttpError(422, f"verdict must be one of {', '.join(Verdict.values)}")
         qs = qs.filter(verdict=verdict)
-    return [
-        {"site_id": v.site_id, "site": v.site.code, "verdict": v.verdict, "since": v.computed_at, "checked_at": v.checked_at}
-        for v in qs
-    ]
+    return qs.only("id", "site_id", "site__code", "verdict", "computed_at", "checked_at")
 
 
 @router.get("/sites/{pk}/compliance", response=ComplianceOut)

@@ -44,7 +44,8 @@ def test_pages_read_a_bounded_number_of_queries(province, standard, client_for, 
     recompute_sites()
     client = client_for(province.leader)
     for url, limit in [("/standards/", 14), ("/standards/matrix/", 16), ("/", 40),
-                       (province.site_a.get_absolute_url(), 40), (f"/standards/sites/{province.site_a.pk}/", 20)]:
+                       (province.site_a.get_absolute_url(), 40), (f"/standards/sites/{province.site_a.pk}/", 20),
+                       ("/api/v1/standards/verdicts?limit=100", 6), (f"/api/v1/standards/sites/{province.site_a.pk}/compliance", 8)]:
         with django_assert_max_num_queries(limit):
             assert client.get(url).status_code == 200
 
