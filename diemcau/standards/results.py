@@ -131,3 +131,35 @@ def requirement_shares(standard: Standard | None, sites_qs) -> list[dict]:
             "share": round(100 * t[Status.PASS] / judged) if judged else None,
         })
     return rows
+
+
+def platform_summary(sites_qs) -> list[dict]:
+    """For each platform: how many of the sites can join it, with limits, not, or not known."""
+    tallies: dict = {}
+    for results in SiteCompatibility.objects.filter(site__in=sites_qs).values_list("results", flat=True).iterator(chunk_size=2000):
+        for result in results:
+            row = tallies.setdefault(result["platform_id"], {
+                "platform": result["platform_name"], "reference": result["reference"], **dict.fromkeys(Compatibility.values, 0)})
+            row[result["status"]] += 1
+    return sorted(tallies.values(), key=lambda r: (not r["reference"], r["platform"]))
+
+
+def drift_summary(sites_qs) -> dict:
+    """Which settings differ from the profile most often, over the sites that recorded theirs."""
+    profiles = {p.pk: p for p in ConfigProfile.objects.filter(is_active=True)}
+    default = next((p for p in profiles.values() if p.is_default), None)
+    counts: Counter = Counter()
+    recorded = 0
+    for site_code, profile_id, values in SiteSettings.objects.filter(site__in=sites_qs).values_list(
+            "site__code", "profile_id", "values").iterator(chunk_size=2000):
+        profile = profiles.get(profile_id) or default
+        if profile is None:
+            continue
+        recorded += 1
+        for row in compare(profile.settings, values, site_code=site_code):
+            if row["status"] == DriftStatus.DRIFT:
+                counts[row["key"]] += 1
+    return {
+        "recorded": recorded, "total": sites_qs.count(),
+        "rows": [{"key": k, "label": label_of(k), "count": n} for k, n in counts.most_common()],
+    }

@@ -37,7 +37,13 @@ from diemcau.standards.models import (
 )
 from diemcau.standards.panels import site_context
 from diemcau.standards.reasons import render as render_reason
-from diemcau.standards.results import compliance_rows, requirement_shares, verdict_counts
+from diemcau.standards.results import (
+    compliance_rows,
+    drift_summary,
+    platform_summary,
+    requirement_shares,
+    verdict_counts,
+)
 
 
 def _errors(request, exc: ValidationError):
@@ -55,6 +61,8 @@ def overview(request):
         "standard": standard,
         "counts": verdict_counts(sites),
         "shares": requirement_shares(standard, sites),
+        "platforms": platform_summary(sites),
+        "drift": drift_summary(sites),
         "can_edit": access.can_edit_standards(request.user),
     })
 

@@ -78,3 +78,14 @@ def test_settings_come_in_through_the_api(province, standard, client_for):
     statuses = {r["key"]: r["status"] for r in ok.json()["drift"]}
     assert statuses["protocol"] == "match" and statuses["call_bitrate_kbps"] == "missing"
     assert SiteSettings.objects.get(site=province.site_a).source == "api"
+
+
+def test_the_province_sees_which_settings_differ_most(province, standard, client_for):
+    ConfigProfile.objects.create(name="Chuẩn tỉnh", code="chuan", is_default=True, settings=PROFILE)
+    SiteSettings.objects.create(site=province.site_a, values={"protocol": "H.323", "dscp_audio": 0})
+    SiteSettings.objects.create(site=province.site_b, values={"protocol": "H.323"})
+    drift = client_for(province.leader).get("/standards/").context["drift"]
+    assert drift["recorded"] == 2 and drift["total"] == 4
+    assert [(r["key"], r["count"]) for r in drift["rows"]] == [("protocol", 2), ("dscp_audio", 1)]
+    mine = client_for(province.other_tech).get("/standards/").context["drift"]
+    assert mine["recorded"] == 1  # commune B sees its own site only

@@ -42,3 +42,12 @@ def test_the_demo_judges_every_site(province):
     assert SiteVerdict.objects.filter(is_current=True).count() == 4
     assert SiteCompatibility.objects.count() == 4
     assert SiteSettings.objects.count() <= 4
+
+
+def test_the_province_sees_which_sites_join_each_platform(province, standard, client_for):
+    from diemcau.standards.services import recompute_sites
+
+    Platform.objects.create(name="MCU", code="mcu", reference=True, protocols=["SIP", "H.323"])
+    recompute_sites()
+    rows = client_for(province.leader).get("/standards/").context["platforms"]
+    assert rows == [{"platform": "MCU", "reference": True, "compatible": 1, "limited": 0, "incompatible": 0, "unknown": 3}]
