@@ -175,6 +175,16 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "diemcau@localhost")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
+# Stability verdict (standards app): how many failed / warned requirements,
+# unknowns, drifted settings and degraded core devices make a site unstable
+# or unfit. The rule itself is diemcau.standards.verdict.decide.
+VERDICT_UNFIT_FAILS = env_int("VERDICT_UNFIT_FAILS", 3)
+VERDICT_UNSTABLE_FAILS = env_int("VERDICT_UNSTABLE_FAILS", 1)
+VERDICT_UNSTABLE_WARNS = env_int("VERDICT_UNSTABLE_WARNS", 3)
+VERDICT_UNKNOWN_LIMIT = env_int("VERDICT_UNKNOWN_LIMIT", 4)
+VERDICT_DRIFT_FIELDS = env_int("VERDICT_DRIFT_FIELDS", 3)
+VERDICT_DEGRADED_DEVICES = env_int("VERDICT_DEGRADED_DEVICES", 1)
+
 # Lists.
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 200_000)

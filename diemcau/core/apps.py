@@ -17,7 +17,10 @@ class DiemcauAppConfig(AppConfig):
     - ``stability_inputs``: dotted path of ``f(site_ids, now) -> {site_id:
       [finding, …]}`` where a finding is a dict ``{"level": "unstable" |
       "unfit", "code": str, "reason": str (translated), "value": …}``; the
-      standards app folds every app's findings into each site's verdict.
+      standards app folds every app's findings into each site's verdict;
+    - ``link_quality``: dotted path of ``f(site_ids, now) -> {site_id: {"rtt_ms",
+      "jitter_ms", "loss_pct", "days"}}``, the measured link quality the
+      standards app judges NET-RTT, NET-JITTER and NET-LOSS against.
 
     The API router in ``<app>/api.py`` (``router``) is mounted at
     ``/api/v1/`` automatically. Demo data comes from ``<app>/demo.py``
@@ -31,6 +34,7 @@ class DiemcauAppConfig(AppConfig):
     site_panel: str | None = None
     overview_panel: str | None = None
     stability_inputs: str | None = None
+    link_quality: str | None = None
 
 
 class CoreConfig(DiemcauAppConfig):
