@@ -10,7 +10,8 @@ class DiemcauAppConfig(AppConfig):
     - ``url_prefix``: its ``urls.py`` is mounted at ``/<url_prefix>/`` under its
       own namespace (the app label), when the module exists;
     - ``nav``: menu entries ``(label, url name, roles or None for everyone)``,
-      placed by ``nav_order``;
+      placed by ``nav_order``; beyond the first ``nav_primary`` entries an
+      app's entries go into a dropdown named after the app;
     - ``site_panel``: dotted path of ``f(request, site) -> (template, context)``
       or ``None``, drawn on every site page;
     - ``overview_panel``: the same for the province overview, ``f(request)``;
@@ -31,6 +32,7 @@ class DiemcauAppConfig(AppConfig):
     url_prefix: str | None = None
     nav: tuple = ()
     nav_order: int = 50
+    nav_primary: int = 0
     site_panel: str | None = None
     overview_panel: str | None = None
     stability_inputs: str | None = None

@@ -10,14 +10,15 @@ class InventoryConfig(DiemcauAppConfig):
     verbose_name = _("Inventory")
     url_prefix = ""
     nav_order = 10
+    nav_primary = 1
 
     @property
     def nav(self):
         from diemcau.accounts.choices import Role
 
         return (
-            (_("Organisations"), "inventory:organizations", None),
             (_("Sites"), "inventory:sites", None),
+            (_("Organisations"), "inventory:organizations", None),
             (_("Devices"), "inventory:devices", None),
             (_("Links"), "inventory:links", None),
             (_("Reference data"), "inventory:reference", {Role.DOST_ADMIN}),
