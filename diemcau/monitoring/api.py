@@ -69,5 +69,5 @@ def results(request):
         return JsonResponse({"detail": str(exc)}, status=413)
     except ingest.Invalid as exc:
         return JsonResponse({"detail": str(exc)}, status=400)
-    answer.update(meeting_hints.hints_for_site(token.site))
+    answer.update(meeting_hints.hints_for_token(token))
     return answer

@@ -14,6 +14,21 @@ def _iso(value) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z") if value else None
 
 
+THROUGHPUT_REQUEST = {"direction": "up", "seconds": 5, "max_kbps": 5000}
+
+
+def hints_for_token(token) -> dict:
+    """The answer's hints for this agent: meeting window, interval, and a throughput test if asked."""
+    from diemcau.monitoring.models import AgentToken
+
+    hints = hints_for_site(token.site)
+    # Claimed with a conditional UPDATE: two concurrent batches never both carry the request.
+    if token.throughput_requested_at and AgentToken.objects.filter(
+            pk=token.pk, throughput_requested_at__isnull=False).update(throughput_requested_at=None):
+        hints["throughput"] = dict(THROUGHPUT_REQUEST)
+    return hints
+
+
 def hints_for_site(site) -> dict:
     window = None
     try:

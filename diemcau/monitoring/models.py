@@ -51,6 +51,8 @@ class AgentToken(models.Model):
     agent_version = models.CharField(_("agent version"), max_length=40, blank=True, editable=False)
     hostname = models.CharField(_("computer name"), max_length=120, blank=True, editable=False)
     dropped_total = models.PositiveIntegerField(_("results lost at the site"), default=0, editable=False)
+    # A throughput test asked for on the site page, told to the agent with its next batch's answer.
+    throughput_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -36,6 +36,11 @@ def agent_token_revoke(*, token: AgentToken, user) -> AgentToken:
     return token
 
 
+def agent_throughput_request(*, site, user) -> int:
+    """Ask the site's agent for one rate-capped throughput test (sent with its next answer)."""
+    return AgentToken.objects.filter(site=site, revoked_at__isnull=True).update(throughput_requested_at=timezone.now())
+
+
 def device_check_save(check: DeviceCheck, *, user=None) -> DeviceCheck:
     """Validate and save a device check; recorded in the site's history."""
     creating = check.pk is None

@@ -9,6 +9,7 @@ urlpatterns = [
     path("site/<int:pk>/", views.site_quality, name="site"),
     path("site/<int:pk>/series.json", views.site_series, name="series"),
     path("site/<int:pk>/token/", views.token_issue, name="token_issue"),
+    path("site/<int:pk>/throughput/", views.throughput_request, name="throughput"),
     path("site/<int:pk>/token/<int:token_pk>/revoke/", views.token_revoke, name="token_revoke"),
     path("site/<int:pk>/checks/add/", views.check_add, name="check_add"),
     path("checks/<int:check_pk>/", views.check_edit, name="check_edit"),

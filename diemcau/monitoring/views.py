@@ -96,6 +96,7 @@ def site_quality(request, pk):
         "checks": DeviceCheck.objects.filter(device__site=site).select_related("device", "device__group"),
         "warnings": Warning.objects.filter(site=site)[:10],
         "self_checks": Sample.objects.filter(site_id=site.pk, kind=SampleKind.CHECK).order_by("-measured_at")[:5],
+        "throughputs": Sample.objects.filter(site_id=site.pk, kind=SampleKind.THROUGHPUT).order_by("-measured_at")[:3],
         "ranges": list(quality.RANGES),
     })
 
@@ -120,6 +121,18 @@ def token_issue(request, pk):
     })
     response["Cache-Control"] = "no-store"
     return response
+
+
+@login_required
+@require_POST
+def throughput_request(request, pk):
+    site = access.site_for_monitoring(request.user, pk)
+    if not access.can_manage_agent(request.user, site):
+        raise PermissionDenied
+    if services.agent_throughput_request(site=site, user=request.user):
+        messages.success(request, _("Throughput test requested: the agent runs it after its next upload "
+                                    "(within a minute) and the result appears here."))
+    return redirect("monitoring:site", pk=site.pk)
 
 
 @login_required

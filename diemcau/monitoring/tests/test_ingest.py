@@ -147,3 +147,18 @@ def test_results_from_a_long_outage_are_accepted_up_to_the_age_limit(agent, sett
     answer = post(raw, batch(late, too_late)).json()
     assert answer["accepted"] == [late["id"]]
     assert "30" in answer["rejected"][0]["reason"]
+
+
+def test_a_throughput_test_asked_on_the_site_page_reaches_the_agent_once(agent, province, client_for):
+    _, raw = agent
+    response = client_for(province.tech).post(f"/monitoring/site/{province.site_a.pk}/throughput/")
+    assert response.status_code == 302
+    first = post(raw, batch(probe())).json()
+    assert first["throughput"]["direction"] == "up" and first["throughput"]["max_kbps"] <= 5000
+    assert "throughput" not in post(raw, batch(probe())).json()
+    result = {"id": "5d2f2b7e-9c1e-4c55-9f0e-0c4b7d9a1a11", "kind": "throughput", "measured_at": probe()["measured_at"],
+              "fields": {"direction": "up", "ok": True, "requested_kbps": 5000, "seconds": 5, "kbps": 4890.5,
+                         "bytes": 3056562, "error": None}}
+    assert post(raw, batch(result)).json()["accepted"] == [result["id"]]
+    page = client_for(province.tech).get(f"/monitoring/site/{province.site_a.pk}/").content.decode()
+    assert "4890" in page or "4891" in page
