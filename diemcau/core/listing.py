@@ -27,8 +27,14 @@ class Column:
     header: str
     value: Callable
     sort: str | None = None
-    # Optional columns are hidden on phones; the export always has them.
+    # Optional columns are hidden on phones; export-only ones are never on the
+    # page. The export always has every column.
     optional: bool = False
+    export_only: bool = False
+
+
+def page_columns(columns: list[Column]) -> list[Column]:
+    return [c for c in columns if not c.export_only]
 
 
 def sort_queryset(qs, request, columns: list[Column], default: str):

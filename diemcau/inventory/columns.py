@@ -7,7 +7,10 @@ from diemcau.core.listing import Column
 
 def _primary_link(site) -> str:
     links = getattr(site, "primary_links", None) or []
-    return str(links[0]) if links else ""
+    if not links:
+        return ""
+    link = links[0]
+    return f"{link.kind} — {link.provider.name}" if link.provider_id else str(link.kind)
 
 
 def _primary_contact(site) -> str:
@@ -27,8 +30,8 @@ SITE_COLUMNS = [
     Column("organization", _("Organisation"), lambda s: s.organization.name, "organization__name"),
     Column("kind", _("Organisation kind"), lambda s: s.organization.kind.name, "organization__kind__position", optional=True),
     Column("room", _("Room"), lambda s: s.room, optional=True),
-    Column("address", _("Address"), lambda s: s.address, optional=True),
-    Column("hub", _("Provincial hub"), lambda s: _yes_no(s.is_hub), optional=True),
+    Column("address", _("Address"), lambda s: s.address, export_only=True),
+    Column("hub", _("Provincial hub"), lambda s: _yes_no(s.is_hub), export_only=True),
     Column("meetings", _("Meetings / month"), lambda s: s.meetings_per_month, "meetings_per_month", optional=True),
     Column("devices", _("Devices"), lambda s: s.device_count, "device_count", optional=True),
     Column("primary_link", _("Primary link"), _primary_link, optional=True),

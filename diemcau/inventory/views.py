@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from diemcau.core.history import history_for, snapshot
-from diemcau.core.listing import export_response, paginate, sort_queryset, wants_export
+from diemcau.core.listing import export_response, page_columns, paginate, sort_queryset, wants_export
 from diemcau.core.models import ChangeRecord
 from diemcau.core.panels import site_panels
 from diemcau.inventory import access
@@ -54,7 +54,7 @@ def _list_page(request, *, qs, filter_form, columns, default_sort, template, fil
     context = {
         "page": paginate(request, qs),
         "filter": filter_form,
-        "columns": columns,
+        "columns": page_columns(columns),
         "sort": sort,
         "query": query.urlencode(),
         "sort_query": sort_query.urlencode(),
