@@ -28,15 +28,15 @@ SITE_COLUMNS = [
     Column("code", _("Code"), lambda s: s.code, "code"),
     Column("name", _("Site"), lambda s: s.name, "name"),
     Column("organization", _("Organisation"), lambda s: s.organization.name, "organization__name"),
-    Column("kind", _("Organisation kind"), lambda s: s.organization.kind.name, "organization__kind__position", optional=True),
-    Column("room", _("Room"), lambda s: s.room, optional=True),
+    Column("kind", _("Organisation kind"), lambda s: s.organization.kind.name, "organization__kind__position", export_only=True),
+    Column("room", _("Room"), lambda s: s.room, export_only=True),
     Column("address", _("Address"), lambda s: s.address, export_only=True),
     Column("hub", _("Provincial hub"), lambda s: _yes_no(s.is_hub), export_only=True),
     Column("meetings", _("Meetings / month"), lambda s: s.meetings_per_month, "meetings_per_month", optional=True),
     Column("devices", _("Devices"), lambda s: s.device_count, "device_count", optional=True),
     Column("primary_link", _("Primary link"), _primary_link, optional=True),
     Column("has_ups", _("UPS"), lambda s: _yes_no(s.has_ups), optional=True),
-    Column("ups_runtime", _("UPS runtime (min)"), lambda s: s.ups_runtime_min, "ups_runtime_min", optional=True),
+    Column("ups_runtime", _("UPS (min)"), lambda s: s.ups_runtime_min, "ups_runtime_min", optional=True),
     Column("contact", _("Technical contact"), _primary_contact),
 ]
 
