@@ -14,7 +14,9 @@ def _panels(attribute: str, *args) -> list[dict]:
             result = import_string(dotted)(*args)
             if result is not None:
                 template, context = result
-                panels.append({"template": template, "context": context, "app": config.label})
+                panels.append({
+                    "template": template, "context": context, "app": config.label, "title": config.verbose_name,
+                })
     return panels
 
 
