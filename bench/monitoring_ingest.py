@@ -10,7 +10,7 @@ django-ninja, token authentication, per-item validation, bulk insert
 ignoring duplicates, last-seen update) driven by Django's test client with
 batches of 500 agent results as the agent builds them. The raw path inserts
 the same rows (fresh ids) with one ``executemany`` per batch. Figures: median
-of 5 runs of ``--batches`` batches each.
+of ``--runs`` runs of ``--batches`` batches each, the three paths taking turns to go first.
 """
 
 import argparse
@@ -72,7 +72,7 @@ def main():
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--size", type=int, default=500)
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=6)
     args = parser.parse_args()
     db = configure(args)
 
@@ -98,26 +98,16 @@ def main():
     placeholders = ", ".join(["%s"] * len(columns))
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})"
     endpoint_rates, service_rates, raw_rates = [], [], []
+    token = AgentToken.authenticate(raw)
     for run in range(args.runs + 1):
         now = timezone.now()
         batches = [[agent_result(i + b * args.size, now) for i in range(args.size)] for b in range(args.batches)]
         bodies = [json.dumps({"agent_version": "0.1.0", "hostname": "PC", "sent_at": "", "results": b})
                   for b in batches]
-        started = time.perf_counter()
-        for body in bodies:
-            response = client.post("/api/v1/agent/results", data=body, content_type="application/json",
-                                   HTTP_AUTHORIZATION=f"Bearer {raw}")
-            assert response.status_code == 200 and not response.json()["rejected"], response.content[:300]
-        endpoint = args.batches * args.size / (time.perf_counter() - started)
         # The service alone (decoded JSON in, rows out), to tell HTTP cost from ingest cost.
-        token = AgentToken.authenticate(raw)
         payloads = [{"results": [agent_result(i + b * args.size, now) for i in range(args.size)]}
                     for b in range(args.batches)]
-        started = time.perf_counter()
-        for payload in payloads:
-            ingest.store_batch(token, payload, now=now)
-        service = args.batches * args.size / (time.perf_counter() - started)
-        # The same rows, fresh ids, straight into the table.
+        # The same rows, fresh ids, ready for the database.
         rows = []
         for batch in batches:
             chunk = []
@@ -129,15 +119,34 @@ def main():
                 row[10] = connection.ops.adapt_json_value(row[10], None)
                 chunk.append(row)
             rows.append(chunk)
-        started = time.perf_counter()
-        for chunk in rows:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.executemany(sql, chunk)
-        raw_rate = args.batches * args.size / (time.perf_counter() - started)
+
+        def endpoint_path(bodies=bodies):
+            for body in bodies:
+                response = client.post("/api/v1/agent/results", data=body, content_type="application/json",
+                                       HTTP_AUTHORIZATION=f"Bearer {raw}")
+                assert response.status_code == 200 and not response.json()["rejected"], response.content[:300]
+
+        def service_path(payloads=payloads, now=now):
+            for payload in payloads:
+                ingest.store_batch(token, payload, now=now)
+
+        def raw_path(rows=rows):
+            for chunk in rows:
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.executemany(sql, chunk)
+
+        paths = [("endpoint", endpoint_path), ("service", service_path), ("raw", raw_path)]
+        # Each path goes first in turn: the table grows as the runs go on.
+        paths = paths[run % 3:] + paths[:run % 3]
+        rates = {}
+        for name, path in paths:
+            started = time.perf_counter()
+            path()
+            rates[name] = args.batches * args.size / (time.perf_counter() - started)
         if run:  # the first run warms up
-            endpoint_rates.append(endpoint)
-            service_rates.append(service)
-            raw_rates.append(raw_rate)
+            endpoint_rates.append(rates["endpoint"])
+            service_rates.append(rates["service"])
+            raw_rates.append(rates["raw"])
     endpoint, raw_rate = statistics.median(endpoint_rates), statistics.median(raw_rates)
     print(f"database: {db['ENGINE'].rsplit('.', 1)[-1]}; {args.batches} batches of {args.size} results per run, "
           f"median of {args.runs} runs; rows stored {Sample.objects.count()}")

@@ -7,8 +7,6 @@ quality figures people read are pages (``monitoring:site``, the board) and
 ``/monitoring/metrics``; this router holds only what agents call.
 """
 
-import json
-
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
@@ -59,7 +57,7 @@ def results(request):
     except RequestDataTooBig:
         return JsonResponse({"detail": _("The batch is too large: send fewer results at a time.")}, status=413)
     try:
-        payload = json.loads(body.decode("utf-8"))
+        payload = ingest.decode(body)
     except (UnicodeDecodeError, ValueError):
         return JsonResponse({"detail": _("The body is not JSON.")}, status=400)
     token = request.auth

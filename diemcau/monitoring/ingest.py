@@ -10,6 +10,7 @@ answered the same way.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import uuid
 
@@ -21,6 +22,11 @@ from django.utils.translation import gettext as _
 
 from diemcau.monitoring.choices import TRAIN_KINDS, SampleKind
 from diemcau.monitoring.models import AgentToken, Sample
+
+try:  # optional: three times faster JSON, the largest cost of an upload after the insert itself
+    import orjson
+except ImportError:  # pragma: no cover - the standard library does the same, slower
+    orjson = None
 
 KINDS = set(SampleKind.values)
 MAX_RESULTS = 5000
@@ -131,6 +137,16 @@ def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int) -> tupl
 
 
 @transaction.atomic
+def decode(body: bytes):
+    """The request body as Python objects (ValueError when it is not JSON)."""
+    if orjson is not None:
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise ValueError(str(exc)) from None
+    return json.loads(body)
+
+
 def store_batch(token: AgentToken, payload, *, now: dt.datetime | None = None) -> dict:
     """Validate and store a decoded batch; answer in the agent contract's shape."""
     now = now or timezone.now()
@@ -180,6 +196,9 @@ def insert_ignoring_duplicates(rows: list[tuple]) -> None:
     sqlite = connection.vendor == "sqlite"
     moment = ops.adapt_datetimefield_value
     as_json = ops.adapt_json_value
+    if sqlite and orjson is not None:
+        def as_json(value, _encoder):
+            return orjson.dumps(value).decode()
     received = moment(rows[0][4])
     params = [(r[0].hex if sqlite else r[0], r[1], r[2], moment(r[3]), received, r[5], r[6], r[7], r[8], r[9],
                as_json(r[10], None)) for r in rows]
