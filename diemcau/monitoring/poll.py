@@ -52,8 +52,14 @@ async def check_one(check: DeviceCheck, vendor: VendorStatusOid | None, engine=N
     for key in ("in_errors", "out_errors"):
         if res.__dict__[key] is not None and previous.get(key) is not None and res.__dict__[key] >= previous[key]:
             detail[key + "_delta"] = res.__dict__[key] - previous[key]
+    if res.uptime_s is not None and previous.get("uptime_s") and res.uptime_s < previous["uptime_s"]:
+        detail["rebooted"] = True  # uptime went back: the device restarted since the last poll
     if vendor and res.vendor_value is not None and not vendor.is_healthy(res.vendor_value):
         detail["error"] = f"{vendor.label or vendor.oid} = {res.vendor_value}"
+        return CheckStatus.FAULT, res.rtt_ms, detail
+    errors = (detail.get("in_errors_delta") or 0) + (detail.get("out_errors_delta") or 0)
+    if errors >= int(getattr(settings, "MONITORING_IF_ERRORS_FAULT", 1000)):
+        detail["error"] = f"interface errors +{errors} since the last poll"
         return CheckStatus.FAULT, res.rtt_ms, detail
     return CheckStatus.UP, res.rtt_ms, detail
 

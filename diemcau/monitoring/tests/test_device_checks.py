@@ -138,3 +138,18 @@ def test_a_device_behind_nat_is_checked_at_the_address_given(province):
     counts = poll.run_cycle()
     assert counts[CheckStatus.UP] == 1
     assert DeviceCheck.objects.get().detail["server"] == "Demo-Codec/1.0"
+
+
+def test_snmp_interface_errors_growing_fast_and_a_reboot_are_reported(province, monkeypatch, settings):
+    settings.MONITORING_IF_ERRORS_FAULT = 100
+    device = make_device(province.site_a, "network", serial="SN-SW", ip_address="127.0.0.1")
+    check = DeviceCheck(device=device, method=CheckMethod.SNMP, snmp_version="2c", snmp_community="c",
+                        detail={"in_errors": 50, "out_errors": 0, "uptime_s": 90000.0})
+
+    async def fake_poll(host, port, creds, vendor_oid=None, **kwargs):
+        return snmp.SnmpResult(host, port, True, rtt_ms=3.0, uptime_s=120.0, in_errors=400, out_errors=0)
+
+    monkeypatch.setattr(snmp, "poll", fake_poll)
+    status, _rtt, detail = aio.run(poll.check_one(check, None))
+    assert status == CheckStatus.FAULT and detail["in_errors_delta"] == 350
+    assert detail["rebooted"] is True
