@@ -95,24 +95,22 @@ def province_wide_themes(qs) -> list[dict]:
 class SiteRow:
     assessment: Assessment
     reasons: list = field(default_factory=list)
-    groups: list = field(default_factory=list)
 
 
 def site_rows(campaign, *, states, shown: int = 200) -> list:
-    """Every assessed site with its verdict and evidence (the reasons the system found), worst first."""
+    """Every assessed site with its verdict, worst first; the evidence (the reasons the system
+    found) is read and put in words only for the ``shown`` rows a page draws."""
     from diemcau.reviews.sources import render_reason
 
-    assessments = list(Assessment.objects.filter(task__campaign=campaign, task__state__in=states)
-                       .select_related("site", "task__organization").annotate(evidence_count=Count("evidence")))
-    groups = defaultdict(list)
-    for g in GroupAssessment.objects.filter(assessment__in=[a.pk for a in assessments]).select_related("group", "condition"):
-        groups[g.assessment_id].append(g)
-    rows = [SiteRow(a, [], groups[a.pk]) for a in assessments]
+    assessments = (Assessment.objects.filter(task__campaign=campaign, task__state__in=states)
+                   .select_related("site", "task__organization").defer("known", "summary")
+                   .annotate(evidence_count=Count("evidence")))
+    rows = [SiteRow(a) for a in assessments]
     rows.sort(key=lambda r: (-VERDICT_RANK.get(r.assessment.verdict, -1), r.assessment.site.code))
-    # Words only for the rows a page shows: rendering 10,000 sites' reasons is wasted work.
+    known = dict(Assessment.objects.filter(pk__in=[r.assessment.pk for r in rows[:shown]]).values_list("pk", "known"))
     for row in rows[:shown]:
         row.reasons = [render_reason(r.get("reason"))
-                       for r in ((row.assessment.known or {}).get("verdict") or {}).get("reasons", [])
+                       for r in ((known.get(row.assessment.pk) or {}).get("verdict") or {}).get("reasons", [])
                        if r.get("level") != "stable"][:4]
     return rows
 

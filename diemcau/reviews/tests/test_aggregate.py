@@ -121,3 +121,19 @@ def test_focused_investment_puts_the_busiest_sites_first(submitted, province, cl
     response = client_for(province.staff).get(reverse("reviews:aggregate", args=[submitted.pk]) + "?focus=invest")
     codes = [p.assessment.site.code for p in response.context["page"].object_list]
     assert codes == ["X-20-01", "X-14-01"]
+
+
+def test_each_site_shows_its_verdict_with_the_reasons_found(campaign, task_a, province, client_for):
+    from diemcau.reviews.sources import render_reason
+    from diemcau.standards.services import load_default_standard, recompute_sites
+
+    load_default_standard()
+    recompute_sites()
+    complete(task_a, province.tech)
+    services.task_submit(task_a, user=province.head)
+    assessment = task_a.assessments.get(site=province.site_a2)
+    reason = next(r for r in assessment.known["verdict"]["reasons"] if r["level"] != "stable")
+    response = client_for(province.staff).get(reverse("reviews:aggregate", args=[campaign.pk]))
+    row = next(r for r in response.context["sites"] if r.assessment.pk == assessment.pk)
+    assert row.assessment.verdict in ("unstable", "unfit")
+    assert render_reason(reason["reason"]) in response.content.decode()
