@@ -1,6 +1,8 @@
 """The ``diemcau`` command: one entry point for operators of a server.
 
-    diemcau run [--port P]     web server + worker, prints the address and demo logins
+    diemcau run [--port P] [--no-live-demo]
+                               web server + worker (+ the live demo site when the demo
+                               province is loaded), prints the address and demo logins
     diemcau serve [--port P]   the web server only (gunicorn)
     diemcau worker             the background worker only (huey)
     diemcau demo [--if-empty]  load the demo province
@@ -12,7 +14,6 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 ALIASES = {"import": "import_inventory", "worker": "run_huey"}
 
@@ -41,7 +42,8 @@ def _gunicorn_command(port: str) -> list[str]:
     ]
 
 
-def _print_banner(port: str) -> None:
+def _print_banner(port: str) -> bool:
+    """Print where to go and the demo logins; True when the demo province is loaded."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diemcau.settings")
     import django
 
@@ -58,24 +60,33 @@ def _print_banner(port: str) -> None:
         for user in demo_users:
             print(f"    {user.username:<14} {user.get_role_display():<34} {user.organization.name}")
     print("\n  Stop with Ctrl+C.\n", flush=True)
+    return bool(demo_users)
 
 
 def run(argv: list[str]) -> int:
-    """Start the worker in the background and the web server in the foreground."""
+    """Start the worker and the web server; with the demo loaded, one live site too.
+
+    The live site is a real agent and reflector on loopback reporting to this
+    server (see diemcau.monitoring.live), so the demo's link quality is current.
+    """
     port = _port(argv)
-    _print_banner(port)
-    manage = [sys.executable, str(Path(__file__).resolve().parent.parent / "manage.py")]
-    worker = subprocess.Popen([*manage, "run_huey"])
-    web = subprocess.Popen(_gunicorn_command(port))
+    demo_loaded = _print_banner(port)
+    # Children run through this same entry point, so an installed (non-editable) package works too.
+    manage = [sys.executable, "-m", "diemcau.cli"]
+    processes = [subprocess.Popen([*manage, "run_huey"]), subprocess.Popen(_gunicorn_command(port))]
+    web = processes[1]
+    if demo_loaded and "--no-live-demo" not in argv:
+        host = os.environ.get("HOST", "127.0.0.1")
+        processes.append(subprocess.Popen([*manage, "monitoring_live_demo", "--server", f"http://{host}:{port}"]))
     try:
         return web.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in (web, worker):
+        for process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
-        for process in (web, worker):
+        for process in processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -13,6 +13,7 @@ class MonitoringConfig(DiemcauAppConfig):
     site_panel = "diemcau.monitoring.panels.site_panel"
     overview_panel = "diemcau.monitoring.panels.overview_panel"
     stability_inputs = "diemcau.monitoring.stability.stability_inputs"
+    link_quality = "diemcau.monitoring.stability.link_quality"
 
     @property
     def nav(self):

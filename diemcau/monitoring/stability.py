@@ -9,7 +9,7 @@ link is unfit for meetings. Too few rounds say nothing.
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import F, FloatField, Sum
 from django.utils.translation import gettext as _
 
 from diemcau.monitoring.choices import Period
@@ -39,3 +39,35 @@ def stability_inputs(site_ids, now) -> dict:
                 "value": round(share, 1),
             }]
     return findings
+
+
+def link_quality(site_ids, now) -> dict:
+    """Measured link quality per site for the minimum standard (NET-RTT, NET-JITTER, NET-LOSS).
+
+    Round-weighted means of the hourly roll-ups over the last
+    ``MONITORING_STABILITY_DAYS`` days; a site with fewer than ``MIN_ROUNDS``
+    rounds has no figures (the requirement stays unknown rather than pass).
+    """
+    days = int(getattr(settings, "MONITORING_STABILITY_DAYS", 14))
+    wanted = set(site_ids)
+    rows = Rollup.objects.filter(period=Period.HOUR, bucket__gte=now - dt.timedelta(days=days), bucket__lte=now)
+    if len(wanted) <= 1000:
+        rows = rows.filter(site_id__in=wanted)
+    rows = rows.values("site_id").annotate(
+        rounds=Sum("rounds"),
+        rtt=Sum(F("rtt_avg") * F("rounds"), output_field=FloatField()),
+        jitter=Sum(F("jitter_avg") * F("rounds"), output_field=FloatField()),
+        loss=Sum(F("loss_avg") * F("rounds"), output_field=FloatField()),
+    )
+    quality = {}
+    for row in rows:
+        if row["site_id"] not in wanted or not row["rounds"] or row["rounds"] < MIN_ROUNDS:
+            continue
+        n = row["rounds"]
+        quality[row["site_id"]] = {
+            "rtt_ms": round(row["rtt"] / n, 1) if row["rtt"] is not None else None,
+            "jitter_ms": round(row["jitter"] / n, 1) if row["jitter"] is not None else None,
+            "loss_pct": round(row["loss"] / n, 2) if row["loss"] is not None else None,
+            "days": days,
+        }
+    return quality
