@@ -54,16 +54,16 @@ def link_quality(site_ids, now) -> dict:
     if len(wanted) <= 1000:
         rows = rows.filter(site_id__in=wanted)
     rows = rows.values("site_id").annotate(
-        rounds=Sum("rounds"),
+        total=Sum("rounds"),
         rtt=Sum(F("rtt_avg") * F("rounds"), output_field=FloatField()),
         jitter=Sum(F("jitter_avg") * F("rounds"), output_field=FloatField()),
         loss=Sum(F("loss_avg") * F("rounds"), output_field=FloatField()),
     )
     quality = {}
     for row in rows:
-        if row["site_id"] not in wanted or not row["rounds"] or row["rounds"] < MIN_ROUNDS:
+        if row["site_id"] not in wanted or not row["total"] or row["total"] < MIN_ROUNDS:
             continue
-        n = row["rounds"]
+        n = row["total"]
         quality[row["site_id"]] = {
             "rtt_ms": round(row["rtt"] / n, 1) if row["rtt"] is not None else None,
             "jitter_ms": round(row["jitter"] / n, 1) if row["jitter"] is not None else None,
