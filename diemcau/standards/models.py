@@ -347,3 +347,22 @@ class SiteVerdict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site_id}: {self.verdict}"
+
+
+class PendingVerdict(models.Model):
+    """A site whose verdict inputs changed and waits for the next recomputation.
+
+    Other apps mark sites here (one row per site, however many changes), and
+    a job of the worker drains the table every minute: a burst of a thousand
+    incident updates costs one recomputation, not a thousand queued jobs.
+    """
+
+    site = models.OneToOneField("inventory.Site", on_delete=models.CASCADE, related_name="+", primary_key=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("pending verdict")
+        verbose_name_plural = _("pending verdicts")
+
+    def __str__(self) -> str:
+        return f"{self.site_id} since {self.requested_at:%Y-%m-%d %H:%M}"

@@ -28,6 +28,7 @@ from diemcau.standards.drift import compare
 from diemcau.standards.facts import load_facts
 from diemcau.standards.models import (
     ConfigProfile,
+    PendingVerdict,
     Platform,
     Requirement,
     SiteCompatibility,
@@ -410,9 +411,31 @@ def request_verdict_recompute(site_ids=None) -> None:
     """Ask for the verdicts of these sites (all when ``None``) to be recomputed.
 
     Other apps call this when their inputs change (an incident closed, a
-    measurement window rolled). It queues a job for the worker; in huey's
-    immediate mode it runs at once.
+    measurement window rolled). Sites are marked in ``PendingVerdict`` and the
+    worker's ``drain_pending_verdicts`` job recomputes them within a minute,
+    so a burst of changes costs one recomputation. A full recomputation (a
+    standard published) is queued as one job. In huey's immediate mode
+    (tests, tiny installs) everything runs at once.
     """
+    from huey.contrib.djhuey import HUEY
+
     from diemcau.standards.tasks import recompute_verdicts
 
-    recompute_verdicts(sorted(set(site_ids)) if site_ids is not None else None)
+    if site_ids is None or HUEY.immediate:
+        recompute_verdicts(sorted(set(site_ids)) if site_ids is not None else None)
+        return
+    now = timezone.now()
+    PendingVerdict.objects.bulk_create(
+        [PendingVerdict(site_id=pk, requested_at=now) for pk in set(site_ids)], ignore_conflicts=True
+    )
+
+
+def drain_pending_verdicts(limit: int = 5000) -> int:
+    """Recompute the sites marked pending; a mark made while computing stays for the next run."""
+    started = timezone.now()
+    ids = list(PendingVerdict.objects.order_by("requested_at").values_list("site_id", flat=True)[:limit])
+    if not ids:
+        return 0
+    recompute_sites(ids)
+    PendingVerdict.objects.filter(site_id__in=ids, requested_at__lte=started).delete()
+    return len(ids)

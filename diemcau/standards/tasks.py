@@ -11,6 +11,8 @@ log = logging.getLogger(__name__)
 # One recomputation at a time (two could both write a "current" verdict for a
 # site). A run that finds the lock taken is retried for about five minutes
 # rather than lost: a full recomputation of 10,000 sites takes well under that.
+# Only full recomputations are queued this way; changes to some sites are
+# marked pending and drained every minute (see drain_pending).
 @db_task(retries=60, retry_delay=5)
 @lock_task("standards-recompute")
 def recompute_verdicts(site_ids=None):
@@ -39,3 +41,12 @@ def recompute_stale_verdicts():
     if stale:
         recompute_sites(stale)
     return len(stale)
+
+
+@db_periodic_task(crontab(minute="*"))
+@lock_task("standards-recompute")
+def drain_pending():
+    """Every minute: recompute the sites other apps marked (incidents, link quality …)."""
+    from diemcau.standards.services import drain_pending_verdicts
+
+    return drain_pending_verdicts()
