@@ -51,5 +51,5 @@ def reachability_records(cfg):
     for name in cfg.dns_names:
         out.append(record("dns", checks.dns_resolve(name)))
     if cfg.server:
-        out.append(record("https", checks.https_reachable(cfg.server + "/", cfg.ca_file)))
+        out.append(record("https", checks.https_reachable(cfg.server.rstrip("/") + "/healthz", cfg.ca_file)))
     return out
