@@ -76,7 +76,8 @@ class IncidentFilter(BootstrapMixin, forms.Form):
         ("", _("All")), (OPEN, _("Open")), (CLOSED, _("Resolved or closed")), *Status.choices])
     severity = forms.ChoiceField(label=_("Severity"), required=False, choices=[("", _("All")), *Severity.choices])
     family = forms.ChoiceField(label=_("Symptom family"), required=False, choices=[("", _("All")), *Family.choices])
-    holder = forms.ModelChoiceField(label=_("Held by"), required=False, queryset=Organization.objects.none())
+    holder = forms.ModelChoiceField(label=_("Held by"), required=False, queryset=Organization.objects.none(),
+                                    empty_label=_("All"))
     breached = forms.BooleanField(label=_("Target missed"), required=False)
     repeat = forms.BooleanField(label=_("Repeats"), required=False)
 

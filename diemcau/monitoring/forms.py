@@ -9,15 +9,15 @@ from diemcau.monitoring.models import DeviceCheck, VendorStatusOid
 
 class BoardFilter(BootstrapMixin, forms.Form):
     organization = forms.ModelChoiceField(
-        label=_("Organisation"), required=False,
+        label=_("Organisation"), required=False, empty_label=_("All"),
         queryset=Organization.objects.filter(is_active=True).exclude(kind__code="operator").order_by("name"))
     operator = forms.ModelChoiceField(
-        label=_("Operator"), required=False,
+        label=_("Operator"), required=False, empty_label=_("All"),
         queryset=Organization.objects.filter(is_active=True, kind__code="operator").order_by("name"))
     link_kind = forms.ModelChoiceField(
-        label=_("Link kind"), required=False,
+        label=_("Link kind"), required=False, empty_label=_("All"),
         queryset=Term.objects.filter(taxonomy="link_kind", is_active=True).order_by("position"))
-    grade = forms.ChoiceField(label=_("Grade"), required=False, choices=[("", "—")] + list(Grade.choices))
+    grade = forms.ChoiceField(label=_("Grade"), required=False, choices=[("", _("All")), *Grade.choices])
 
 
 class DeviceCheckForm(BootstrapMixin, forms.ModelForm):
