@@ -127,3 +127,7 @@ def load(ctx):
     ctx.log(f"  {len(hourly)} hourly and {len(minutes)} minute roll-ups for {len(sites)} sites; "
             f"{len(degrading)} degrading, {len(broken)} failing, {len(silent)} silent agents; "
             f"{warned} early warnings; {len(checks)} device checks")
+    # The verdicts were computed before any quality existed: judge again with it.
+    from diemcau.standards.services import recompute_sites
+
+    recompute_sites(None, now=now)
