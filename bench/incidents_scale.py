@@ -18,9 +18,7 @@ import datetime as dt
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,28 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def configure(args):
-    if args.postgres:
-        name = "diemcau_bench_incidents"
-        base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-        os.environ["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        path = Path(tempfile.mkdtemp(prefix="diemcau-bench-")) / "incidents.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "diemcau.settings"
-    import django
+    from throwaway import configure as throwaway
 
-    django.setup()
-    from django.conf import settings
-
-    # dj-database-url gives SQLite no WAL pragmas: set what the default configuration sets.
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;"
-    assert "var/diemcau.sqlite3" not in str(db.get("NAME")), "refusing to touch the development database"
-    return db
+    return throwaway("incidents", postgres=args.postgres, sqlite_synchronous="OFF")
 
 
 def measure(client, url, params=None, runs=5):

@@ -16,11 +16,8 @@ of ``--runs`` runs of ``--batches`` batches each, the three paths taking turns t
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -30,27 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def configure(args):
-    if args.postgres:
-        name = "diemcau_bench_monitoring"
-        base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-        os.environ["DATABASE_URL"] = f"{base}/{name}"
-    else:
-        path = Path(tempfile.mkdtemp(prefix="diemcau-bench-")) / "monitoring.sqlite3"
-        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("DEBUG", "1")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "diemcau.settings"
-    import django
+    from throwaway import configure as throwaway
 
-    django.setup()
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("OPTIONS", {})["init_command"] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-    assert "var/diemcau.sqlite3" not in str(db.get("NAME")), "refusing to touch the development database"
-    return db
+    return throwaway("monitoring", postgres=args.postgres, sqlite_synchronous="NORMAL")
 
 
 def agent_result(i, now):
