@@ -164,6 +164,14 @@ def run_phase(size: str, postgres: bool, repeat: int) -> None:
         generate(int(size))
         judge()
     built = time.perf_counter() - start
+
+    def analyze():
+        # Bulk inserts leave PostgreSQL without statistics until autovacuum runs: do what it would do.
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+
+    analyze()
     admin = User.objects.filter(role="dost_admin").first() or User.objects.create(
         username="bench", role="dost_admin", organization=Organization.objects.first())
     units = list(Organization.objects.filter(sites__retired_at__isnull=True).exclude(kind__code="operator").distinct())
@@ -190,6 +198,7 @@ def run_phase(size: str, postgres: bool, repeat: int) -> None:
         Assessment.objects.filter(task=biggest).delete()
         one_unit.append(timed(lambda: prefill_task(biggest, now=now)))
     proposals = propose(campaign)
+    analyze()
     flags = [timed(lambda: refresh_flags(campaign.pk)) for _ in range(repeat)]
     one_site = Proposal.objects.filter(assessment__task__campaign=campaign).values_list(
         "assessment__site_id", flat=True).first()
