@@ -19,38 +19,14 @@ Phases (median of ``--repeat`` runs, with the number of queries):
 """
 
 import argparse
-import os
 import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/diemcau_bench_reviews")
-
-
-def fresh_postgres(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def setup_django(url: str, tmp: str) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ["DATABASE_URL"] = url
-    os.environ["DIEMCAU_DATA_DIR"] = tmp
-    os.environ["MEDIA_ROOT"] = f"{tmp}/media"
-    os.environ.setdefault("DEBUG", "1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diemcau.settings")
-    import django
-
-    django.setup()
 
 
 def generate(count: int, seed: int = 4) -> None:
@@ -131,13 +107,10 @@ def timed(fn):
 
 
 def run_phase(size: str, postgres: bool, repeat: int) -> None:
-    tmp = tempfile.mkdtemp(prefix="reviewsbench-")
-    if postgres:
-        fresh_postgres(PG_URL)
-        url = PG_URL
-    else:
-        url = f"sqlite:///{tmp}/bench.sqlite3"
-    setup_django(url, tmp)
+    sys.path.insert(0, str(ROOT / "bench"))
+    from throwaway import configure
+
+    configure("reviews", postgres=postgres)
     import datetime as dt
 
     from django.core.management import call_command
