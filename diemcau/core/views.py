@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -14,6 +14,8 @@ from diemcau.core.panels import overview_panels
 from diemcau.inventory.access import sites_for_user
 from diemcau.inventory.choices import ContactRole, LinkRole
 from diemcau.inventory.models import Contact, Device, Link, Term
+
+GAP_LIST_LENGTH = 50
 
 
 @login_required
@@ -43,11 +45,9 @@ def overview(request):
         for row in Device.objects.active().filter(site__in=sites.values("pk"))
         .values("condition_id").annotate(n=Count("pk")).order_by("condition__position")
     ]
-    gaps = sites.filter(Q(has_contact=False) | Q(has_backup=False)).select_related("organization").order_by(
-        "organization__name", "code"
-    )
-    no_contact = [s for s in gaps if not s.has_contact]
-    no_backup = [s for s in gaps if not s.has_backup]
+    # The cards give the counts; the lists name the first sites, with a link to all of them.
+    no_contact = sites.filter(has_contact=False).select_related("organization").order_by("organization__name", "code")
+    no_backup = sites.filter(has_backup=False).select_related("organization").order_by("organization__name", "code")
     return render(request, "core/overview.html", {
         "total": total,
         "by_kind": by_kind,
@@ -55,8 +55,10 @@ def overview(request):
         "no_primary": no_primary,
         "by_condition": by_condition,
         "device_total": sum(row["n"] for row in by_condition),
-        "no_contact": no_contact,
-        "no_backup": no_backup,
+        "no_contact": no_contact[:GAP_LIST_LENGTH],
+        "no_backup": no_backup[:GAP_LIST_LENGTH],
+        "no_contact_count": no_contact.count(),
+        "no_backup_count": no_backup.count(),
         "panels": overview_panels(request),
     })
 
