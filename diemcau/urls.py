@@ -7,6 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.conf.urls.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from diemcau.api import api
 from diemcau.core.apps import DiemcauAppConfig
@@ -15,6 +16,7 @@ urlpatterns = [
     path("", include("diemcau.core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
 ]
 
 for config in apps.get_app_configs():

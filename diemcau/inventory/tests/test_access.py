@@ -181,6 +181,7 @@ def test_api_validation_errors_are_keyed_by_field(province, client_for):
 
 def test_openapi_document_is_served(province, client_for):
     client = client_for(province.leader)
+    assert client.get("/api/docs")["Location"] == "/api/v1/docs"
     assert client.get("/api/v1/docs").status_code == 200
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/sites" in schema["paths"]
