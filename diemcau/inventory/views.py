@@ -12,7 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from diemcau.core.history import history_for, snapshot
-from diemcau.core.listing import export_response, page_columns, paginate, sort_queryset, wants_export
+from diemcau.core.listing import (
+    export_response,
+    page_columns,
+    paginate,
+    sort_queryset,
+    wants_export,
+)
 from diemcau.core.models import ChangeRecord
 from diemcau.core.panels import site_panels
 from diemcau.inventory import access
