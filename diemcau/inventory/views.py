@@ -44,6 +44,10 @@ from diemcau.inventory.services import (
 )
 
 
+def _include_retired(filter_form) -> bool:
+    return bool(filter_form.is_valid() and filter_form.cleaned_data.get("retired"))
+
+
 def _list_page(request, *, qs, filter_form, columns, default_sort, template, filename, extra=None):
     """Filter, sort, then either export every row or render one page."""
     if filter_form.is_valid():
@@ -99,8 +103,7 @@ def organization_detail(request, pk):
 @login_required
 def site_list(request):
     filter_form = SiteFilter(request.GET or None)
-    include_retired = filter_form.is_valid() and filter_form.cleaned_data.get("retired")
-    qs = decorate_sites(access.sites_for_user(request.user, include_retired=bool(include_retired)))
+    qs = decorate_sites(access.sites_for_user(request.user, include_retired=_include_retired(filter_form)))
     return _list_page(
         request, qs=qs, filter_form=filter_form, columns=SITE_COLUMNS, default_sort="organization__name",
         template="inventory/site_list.html", filename="diem-cau",
@@ -173,16 +176,22 @@ def site_edit(request, pk=None):
     })
 
 
+def _toggle_retired(request, obj, *, restored: str, retired: str):
+    """Retire a live object or restore a retired one, and say which happened."""
+    if obj.is_retired:
+        inventory_object_restore(obj, user=request.user)
+        messages.success(request, restored)
+    else:
+        inventory_object_retire(obj, user=request.user)
+        messages.success(request, retired)
+
+
 @login_required
 @require_POST
 def site_retire(request, pk):
     site = access.site_for_user(request.user, pk, change=True)
-    if site.is_retired:
-        inventory_object_restore(site, user=request.user)
-        messages.success(request, _("The site was restored."))
-    else:
-        inventory_object_retire(site, user=request.user)
-        messages.success(request, _("The site was retired with its devices, links and contacts."))
+    _toggle_retired(request, site, restored=_("The site was restored."),
+                    retired=_("The site was retired with its devices, links and contacts."))
     return redirect(site)
 
 
@@ -191,8 +200,7 @@ def site_retire(request, pk):
 @login_required
 def device_list(request):
     filter_form = DeviceFilter(request.GET or None)
-    include_retired = filter_form.is_valid() and filter_form.cleaned_data.get("retired")
-    qs = access.devices_for_user(request.user, include_retired=bool(include_retired)).select_related(
+    qs = access.devices_for_user(request.user, include_retired=_include_retired(filter_form)).select_related(
         "site", "site__organization", "group", "condition"
     )
     return _list_page(
@@ -235,12 +243,7 @@ def device_edit(request, pk=None, site_pk=None):
 @require_POST
 def device_retire(request, pk):
     device = access.device_for_user(request.user, pk, change=True)
-    if device.is_retired:
-        inventory_object_restore(device, user=request.user)
-        messages.success(request, _("The device was restored."))
-    else:
-        inventory_object_retire(device, user=request.user)
-        messages.success(request, _("The device was retired."))
+    _toggle_retired(request, device, restored=_("The device was restored."), retired=_("The device was retired."))
     return redirect(device)
 
 
@@ -249,8 +252,7 @@ def device_retire(request, pk):
 @login_required
 def link_list(request):
     filter_form = LinkFilter(request.GET or None)
-    include_retired = filter_form.is_valid() and filter_form.cleaned_data.get("retired")
-    qs = access.links_for_user(request.user, include_retired=bool(include_retired)).select_related(
+    qs = access.links_for_user(request.user, include_retired=_include_retired(filter_form)).select_related(
         "site", "site__organization", "provider", "kind"
     )
     return _list_page(
@@ -289,11 +291,7 @@ def link_edit(request, pk=None, site_pk=None):
 @require_POST
 def link_retire(request, pk):
     link = access.link_for_user(request.user, pk, change=True)
-    if link.is_retired:
-        inventory_object_restore(link, user=request.user)
-    else:
-        inventory_object_retire(link, user=request.user)
-    messages.success(request, _("The link was updated."))
+    _toggle_retired(request, link, restored=_("The link was updated."), retired=_("The link was updated."))
     return redirect(link.site.get_absolute_url() + "#links")
 
 
