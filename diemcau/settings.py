@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "diemcau.monitoring",
     "diemcau.meetings",
     "diemcau.reports",
+    "diemcau.audit",
 ]
 
 MIDDLEWARE = [
@@ -117,7 +118,11 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", False) else None
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
+# How many reverse proxies append to X-Forwarded-For in front of the app (nginx: 1).
+# The client address (audit log, throttles) is read that many entries from the end.
+PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
 
 # Vietnamese first, English available; stored in UTC, shown in Hanoi time.
 LANGUAGE_CODE = "vi"
@@ -229,15 +234,47 @@ REVIEW_PHOTO_MAX_BYTES = env_int("REVIEW_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 200_000)
 
+# Audit log: how long rows are kept (the prune runs daily) and an optional
+# syslog destination ("udp:HOST:PORT", "tcp:HOST:PORT" or a socket path such as /dev/log).
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 92)
+AUDIT_SYSLOG_ADDRESS = env_str("AUDIT_SYSLOG_ADDRESS", "")
+
+
+def _syslog_handler(address: str) -> dict:
+    import socket
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    if address.startswith(("udp:", "tcp:")):
+        proto, host, port = address.split(":", 2) if address.count(":") >= 2 else (address, "", "")
+        if not host or not port.isdigit():
+            raise ImproperlyConfigured(f"AUDIT_SYSLOG_ADDRESS must be udp:HOST:PORT, tcp:HOST:PORT or a path, got {address!r}")
+        kind = socket.SOCK_STREAM if proto == "tcp" else socket.SOCK_DGRAM
+        return {"class": "logging.handlers.SysLogHandler", "address": (host, int(port)), "socktype": kind,
+                "facility": "auth", "formatter": "audit"}
+    return {"class": "logging.handlers.SysLogHandler", "address": address, "facility": "auth", "formatter": "audit"}
+
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "audit": {"format": "diemcau-audit: %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        **({"audit_syslog": _syslog_handler(AUDIT_SYSLOG_ADDRESS)} if AUDIT_SYSLOG_ADDRESS else {}),
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         # With a handler of its own configured here, huey's consumer adds none (no duplicate lines).
         "huey": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
+        # One JSON line per audit event, on the console and, when configured, to the log server.
+        "diemcau.audit": {
+            "handlers": ["console", *(["audit_syslog"] if AUDIT_SYSLOG_ADDRESS else [])],
+            "level": "INFO", "propagate": False,
+        },
     },
 }
