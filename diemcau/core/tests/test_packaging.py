@@ -1,0 +1,54 @@
+"""The wheel must carry every file the application serves (static, templates,
+catalogues, data), so a server started from any directory finds them."""
+
+import fnmatch
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import diemcau
+
+PACKAGE = Path(diemcau.__file__).resolve().parent
+CHECKOUT = PACKAGE.parent
+SERVED = {"static", "templates", "locale"}
+
+pytestmark = pytest.mark.skipif(not (CHECKOUT / "pyproject.toml").exists(), reason="needs the source checkout")
+
+
+def _patterns() -> list[str]:
+    config = tomllib.loads((CHECKOUT / "pyproject.toml").read_text(encoding="utf-8"))
+    return config["tool"]["setuptools"]["package-data"]["*"]
+
+
+def _packaged(path: Path, patterns: list[str]) -> bool:
+    package = path.parent
+    while not (package / "__init__.py").exists():
+        package = package.parent
+    relative = path.relative_to(package).as_posix()
+    candidates = [p for pattern in patterns for p in (pattern, pattern.replace("**/", ""))]
+    return any(fnmatch.fnmatchcase(relative, pattern) for pattern in candidates)
+
+
+def test_it_keeps_served_files_inside_the_package():
+    outside = sorted(name for name in SERVED if (CHECKOUT / name).exists())
+    assert outside == [], f"move {outside} under diemcau/ (see the packaging rule in docs/deploy.md)"
+
+
+def test_it_packages_every_file_the_apps_need():
+    patterns = _patterns()
+    missing = [
+        str(path.relative_to(CHECKOUT))
+        for path in PACKAGE.rglob("*")
+        if path.is_file() and path.suffix not in {".py", ".pyc", ".mo"}
+        and not path.name.startswith(".") and "__pycache__" not in path.parts and "tests" not in path.parts
+        and not _packaged(path, patterns)
+    ]
+    assert missing == [], "add a pattern to [tool.setuptools.package-data] in pyproject.toml"
+
+
+def test_it_finds_the_vendored_assets_in_the_package():
+    from django.contrib.staticfiles import finders
+
+    found = finders.find("vendor/bootstrap-5.3.9/bootstrap.min.css")
+    assert found and Path(found).is_relative_to(PACKAGE)
