@@ -1,20 +1,16 @@
 """The SLA report page: per organisation, per month, operators side by side; Excel export."""
 
 import datetime as dt
-import io
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
+from diemcau.core.exports import PERCENT, ExportColumn, Workbook, workbook_response
 from diemcau.core.forms import BootstrapMixin
-from diemcau.core.listing import XLSX_TYPE
 from diemcau.incidents import access, reports
 
 
@@ -59,42 +55,27 @@ def sla_report(request):
 
 
 def _excel(report, start_day, end_day):
-    workbook = Workbook()
-    bold = Font(bold=True)
     header = [_("Organisation"), _("Incidents held"), _("MTTA (min)"), _("MTTR (min)"),
               _("Acknowledged in time (%)"), _("Responded in time (%)"), _("Resolved in time (%)")]
+    kinds = ["", "", "", "", PERCENT, PERCENT, PERCENT]
 
-    def table(sheet, title_cell, rows, first_header):
-        sheet.append([title_cell])
-        sheet.append([first_header, *header[1:]])
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
-        for r in rows:
-            sheet.append([r.label, r.incidents, r.mtta, r.mttr, r.ack_pct, r.respond_pct, r.resolve_pct])
+    def columns(first_header):
+        return [ExportColumn(h, k) for h, k in zip([first_header, *header[1:]], kinds, strict=True)]
+
+    def figures(rows):
+        return ([r.label, r.incidents, r.mtta, r.mttr, r.ack_pct, r.respond_pct, r.resolve_pct] for r in rows)
 
     period = _("From %(start)s to %(end)s") % {"start": start_day.strftime("%m/%Y"),
                                                "end": end_day.strftime("%m/%Y")}
-    sheet = workbook.active
-    sheet.title = _("By organisation")[:31]
-    table(sheet, period, report.by_org, header[0])
-    months = workbook.create_sheet(_("By month")[:31])
-    table(months, period, report.by_month, _("Month"))
-    operators = workbook.create_sheet(_("Operators")[:31])
-    table(operators, period, report.operators, _("Operator"))
-    tops = workbook.create_sheet(_("Top")[:31])
-    tops.append([_("Symptom"), _("Incidents")])
-    for term, n in report.top_symptoms:
-        tops.append([term.name, n])
-    tops.append([])
-    tops.append([_("Cause found"), _("Incidents")])
-    for term, n in report.top_causes:
-        tops.append([term.name, n])
-    tops.append([])
-    tops.append([_("Site"), _("Incidents")])
-    for site, n in report.top_sites:
-        tops.append([f"{site.name} ({site.code})", n])
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="sla-{start_day:%Y%m}-{end_day:%Y%m}.xlsx"'
-    return response
+    book = Workbook()
+    book.table(_("By organisation"), columns(header[0]), figures(report.by_org), caption=period)
+    book.table(_("By month"), columns(_("Month")), figures(report.by_month), caption=period)
+    book.table(_("Operators"), columns(_("Operator")), figures(report.operators), caption=period)
+    count = [ExportColumn(_("Incidents"))]
+    book.table(_("Top symptoms"), [ExportColumn(_("Symptom")), *count],
+               ([term.name, n] for term, n in report.top_symptoms), caption=period)
+    book.table(_("Top causes found"), [ExportColumn(_("Cause found")), *count],
+               ([term.name, n] for term, n in report.top_causes), caption=period)
+    book.table(_("Sites with the most incidents"), [ExportColumn(_("Site")), *count],
+               ([f"{site.name} ({site.code})", n] for site, n in report.top_sites), caption=period)
+    return workbook_response(book.to_bytes(), f"sla-{start_day:%Y%m}-{end_day:%Y%m}")

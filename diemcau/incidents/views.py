@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from diemcau.core.listing import Column, export_response, paginate, sort_queryset, wants_export
+from diemcau.core.exports import export_response
+from diemcau.core.listing import Column, paginate, sort_queryset, wants_export
 from diemcau.incidents import access, services
 from diemcau.incidents.choices import Channel, ClockState, EventKind, Status
 from diemcau.incidents.forms import IncidentFilter, NoteForm, ReportForm, ResolveForm, TriageForm
@@ -51,7 +52,8 @@ def incident_list(request):
         qs = qs.order_by("-reported_at", "-id")
     fmt = wants_export(request)
     if fmt:
-        return export_response(fmt, "su-co", INCIDENT_COLUMNS, qs.iterator(chunk_size=2000), sheet_title="su-co")
+        return export_response(fmt, "su-co", INCIDENT_COLUMNS, qs.iterator(chunk_size=2000), sheet_title="su-co",
+                               request=request)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

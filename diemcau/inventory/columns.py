@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from diemcau.core.exports import DECIMAL
 from diemcau.core.listing import Column
 
 
@@ -65,8 +66,8 @@ LINK_COLUMNS = [
     Column("kind", _("Link kind"), lambda link: link.kind.name, "kind__position"),
     Column("medium", _("Medium"), lambda link: link.get_medium_display(), "medium", optional=True),
     Column("wired", _("Wired"), lambda link: _yes_no(link.is_wired)),
-    Column("down", _("Down (Mbps)"), lambda link: link.down_mbps, "down_mbps"),
-    Column("up", _("Up (Mbps)"), lambda link: link.up_mbps, "up_mbps", optional=True),
+    Column("down", _("Down (Mbps)"), lambda link: link.down_mbps, "down_mbps", kind=DECIMAL),
+    Column("up", _("Up (Mbps)"), lambda link: link.up_mbps, "up_mbps", optional=True, kind=DECIMAL),
     Column("circuit", _("Circuit id"), lambda link: link.circuit_id, optional=True),
 ]
 

@@ -18,15 +18,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from diemcau.core.exports import workbook_response
 from diemcau.core.forms import bootstrap
-from diemcau.core.listing import XLSX_TYPE
 from diemcau.inventory import access
 from diemcau.inventory.importer import ERRORS_SHOWN, SHEETS, can_import, import_inventory
 from diemcau.inventory.models import Organization
@@ -164,7 +163,5 @@ def import_template(request):
     filled = request.GET.get("filled") == "1"
     stamp = timezone.localtime().strftime("%Y%m%d")
     code = request.user.organization.code if request.user.is_unit_user else "tinh"
-    filename = f"kiem-ke-{code}-{stamp}.xlsx" if filled else "mau-nhap-kiem-ke.xlsx"
-    response = HttpResponse(build_template(request.user, filled=filled), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    filename = f"kiem-ke-{code}-{stamp}" if filled else "mau-nhap-kiem-ke"
+    return workbook_response(build_template(request.user, filled=filled), filename)

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from diemcau.core.exports import TEXT, put
 from diemcau.inventory import access
 from diemcau.inventory.choices import ORG_KIND_OPERATOR, Resolution, Taxonomy
 from diemcau.inventory.import_format import (
@@ -93,17 +94,17 @@ def _write_lists(workbook, lists) -> dict[str, str]:
     ranges, col = {}, 1
     for name, (title, values, descriptions) in lists.items():
         letter = get_column_letter(col)
-        sheet.cell(row=1, column=col, value=title).font = Font(bold=True)
+        put(sheet, 1, col, title).font = Font(bold=True)
         sheet.column_dimensions[letter].width = 30 if not descriptions else 16
         for index, value in enumerate(values, start=2):
-            sheet.cell(row=index, column=col, value=value)
+            put(sheet, index, col, value)
         ranges[name] = f"'{LISTS_TITLE}'!${letter}$2:${letter}${max(len(values), 1) + 1}"
         if descriptions:
             col += 1
-            sheet.cell(row=1, column=col, value="Tên").font = Font(bold=True)
+            put(sheet, 1, col, "Tên").font = Font(bold=True)
             sheet.column_dimensions[get_column_letter(col)].width = 40
             for index, value in enumerate(descriptions, start=2):
-                sheet.cell(row=index, column=col, value=value)
+                put(sheet, index, col, value)
         col += 2
     sheet.freeze_panes = "A2"
     return ranges
@@ -135,19 +136,19 @@ def _write_guide(workbook, example_org: str):
         "",
     ]
     for index, line in enumerate(lines, start=1):
-        sheet.cell(row=index, column=1, value=line)
+        put(sheet, index, 1, line)
     sheet["A1"].font = Font(bold=True, size=14)
     row = len(lines) + 1
     for col, title in enumerate([_("Sheet"), _("Column"), _("Required"), _("What to write")], start=1):
-        sheet.cell(row=row, column=col, value=title).font = Font(bold=True)
+        put(sheet, row, col, title).font = Font(bold=True)
     hints = _hints()
     for spec in SHEETS:
         for column in spec.columns:
             row += 1
-            sheet.cell(row=row, column=1, value=spec.title)
-            sheet.cell(row=row, column=2, value=column.header)
-            sheet.cell(row=row, column=3, value="*" if column.required else "")
-            cell = sheet.cell(row=row, column=4, value=str(hints.get(column.key, "")))
+            put(sheet, row, 1, spec.title)
+            put(sheet, row, 2, column.header)
+            put(sheet, row, 3, "*" if column.required else "")
+            cell = put(sheet, row, 4, str(hints.get(column.key, "")))
             cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
@@ -230,7 +231,7 @@ def build_template(user=None, *, filled: bool = False) -> bytes:
             letter = get_column_letter(col)
             # A unit's own staff may leave the organisation out: it can only be theirs.
             required = column.required or (column.key == "organization" and not org_code)
-            cell = sheet.cell(row=1, column=col, value=column.header + (" *" if required else ""))
+            cell = put(sheet, 1, col, column.header + (" *" if required else ""))
             cell.font = _HEADER_FONT
             cell.fill = _REQUIRED_FILL if required else _HEADER_FILL
             cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -248,10 +249,11 @@ def build_template(user=None, *, filled: bool = False) -> bytes:
                 sheet.column_dimensions[letter].number_format = "@"
         sheet.row_dimensions[1].height = 32
         for index, values in enumerate(data[spec.key], start=2):
-            for col, value in enumerate(values, start=1):
-                cell = sheet.cell(row=index, column=col, value=value)
+            for col, (value, column) in enumerate(zip(values, spec.columns, strict=False), start=1):
+                cell = put(sheet, index, col, value, TEXT if column.text else "")
                 if not filled:
                     cell.font = _EXAMPLE_FONT
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}{len(data[spec.key]) + 1}"
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from diemcau.core.exports import export_response
 from diemcau.core.history import history_for, snapshot
 from diemcau.core.listing import (
-    export_response,
     page_columns,
     paginate,
     sort_queryset,
@@ -56,7 +56,7 @@ def _list_page(request, *, qs, filter_form, columns, default_sort, template, fil
     fmt = wants_export(request)
     if fmt:
         rows = qs[: settings.EXPORT_MAX_ROWS].iterator(chunk_size=2000)
-        return export_response(fmt, filename, columns, rows, sheet_title=filename)
+        return export_response(fmt, filename, columns, rows, sheet_title=filename, request=request)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from diemcau.core.listing import Column, export_response, paginate, wants_export
+from diemcau.core.exports import VND, export_response
+from diemcau.core.listing import Column, paginate, wants_export
 from diemcau.inventory.choices import Taxonomy
 from diemcau.inventory.models import Term
 from diemcau.reviews import access, aggregate, services
@@ -355,7 +356,7 @@ def proposal_columns() -> list[Column]:
         Column("cause", _("Cause it fixes"), lambda p: str(p.cause) if p.cause_id else "", optional=True),
         Column("description", _("What exactly"), lambda p: p.description),
         Column("quantity", _("Quantity"), lambda p: p.quantity, optional=True),
-        Column("cost", _("Estimated cost (VND)"), lambda p: p.cost_vnd),
+        Column("cost", _("Estimated cost (VND)"), lambda p: p.cost_vnd, kind=VND),
         Column("province_wide", _("Standardise province-wide"), lambda p: _("yes") if p.province_wide else "",
                optional=True),
         Column("help_now", _("Technical help now"), lambda p: _("yes") if p.help_now else "", optional=True),
@@ -385,7 +386,7 @@ def campaign_aggregate(request, pk):
     fmt = wants_export(request)
     if fmt:
         return export_response(fmt, f"tong-hop-{campaign.pk}", columns, items.iterator(chunk_size=2000),
-                               sheet_title=_("Proposals"))
+                               sheet_title=_("Proposals"), request=request)
     sites = aggregate.site_rows(campaign, states=states)
     query = request.GET.copy()
     query.pop("page", None)

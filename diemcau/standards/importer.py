@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font
 
+from diemcau.core.exports import ExportColumn, put_table
 from diemcau.inventory import access as inventory_access
 from diemcau.standards.choices import SettingsSource
 from diemcau.standards.drift import FIELDS_BY_KEY, SETTING_FIELDS, normalise
@@ -145,20 +145,20 @@ def settings_template(user) -> bytes:
     sheet = workbook.active
     sheet.title = "cau-hinh"
     header = [SITE_COLUMN, PROFILE_COLUMN] + [f.key for f in SETTING_FIELDS]
-    sheet.append(header)
+    sites = [s for s in inventory_access.sites_for_user(user).order_by("code") if inventory_access.can_change_site(user, s)]
+    records = {r.site_id: r for r in SiteSettings.objects.filter(site__in=sites).select_related("profile")}
+    rows = []
+    for site in sites:
+        record = records.get(site.pk)
+        values = record.values if record else {}
+        rows.append([site.code, record.profile.code if record and record.profile else ""] + [
+            values.get(f.key, "") for f in SETTING_FIELDS])
+    put_table(sheet, [ExportColumn(h) for h in header], rows)
     # What each column means, as a note on its header (the header itself is the key the import reads).
     notes = [_("Site code"), _("Profile code (empty: default)")] + [
         f"{f.label}{f' ({f.unit})' if f.unit else ''}. {f.help}".strip(" .") for f in SETTING_FIELDS]
     for cell, note in zip(sheet[1], notes, strict=True):
-        cell.font = Font(bold=True)
         cell.comment = Comment(str(note), "Điểm Cầu")
-    sites = [s for s in inventory_access.sites_for_user(user).order_by("code") if inventory_access.can_change_site(user, s)]
-    records = {r.site_id: r for r in SiteSettings.objects.filter(site__in=sites).select_related("profile")}
-    for site in sites:
-        record = records.get(site.pk)
-        values = record.values if record else {}
-        sheet.append([site.code, record.profile.code if record and record.profile else ""] + [
-            values.get(f.key, "") for f in SETTING_FIELDS])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

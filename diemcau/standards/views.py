@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from diemcau.core.listing import XLSX_TYPE, Column, export_response, paginate, wants_export
+from diemcau.core.exports import export_response, workbook_response
+from diemcau.core.listing import Column, paginate, wants_export
 from diemcau.standards import access, services
 from diemcau.standards.choices import StandardStatus, Status, Verdict
 from diemcau.standards.forms import (
@@ -120,7 +121,8 @@ def matrix(request):
                      "cell_list": [cells[c] for c in codes],
                      "why": "; ".join(render_reason(r["reason"]) for r in why.get(site.pk, []))})
     if fmt:
-        return export_response(fmt, "tuan-thu-tieu-chuan", _matrix_columns(requirements), rows, sheet_title=_("Compliance"))
+        return export_response(fmt, "tuan-thu-tieu-chuan", _matrix_columns(requirements), rows, sheet_title=_("Compliance"),
+                               request=request)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "standards/matrix.html", {
@@ -451,6 +453,4 @@ def settings_template(request):
 
     if not organizations_where_user_adds_sites(request.user).exists():
         raise PermissionDenied
-    response = HttpResponse(build(request.user), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="cau-hinh-thuc-te.xlsx"'
-    return response
+    return workbook_response(build(request.user), "cau-hinh-thuc-te")

@@ -49,7 +49,7 @@ def test_the_report_exports_to_excel(province, report, at, client_for):
     response = client_for(province.staff).get(reverse("incidents:sla_report"),
                                               {"start": "2026-03-01", "end": "2026-03-31", "export": "xlsx"})
     book = load_workbook(io.BytesIO(response.content))
-    assert len(book.sheetnames) == 4
+    assert len(book.sheetnames) == 6
     rows = list(book.worksheets[2].values)
     assert any(row[0] == province.vnpt.name and row[1] == 2 for row in rows)
 
