@@ -230,6 +230,12 @@ MONITORING_UNFIT_BAD_PCT = env_float("MONITORING_UNFIT_BAD_PCT", 25.0)
 # Review campaigns: evidence photos.
 REVIEW_PHOTO_MAX_BYTES = env_int("REVIEW_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
 
+# Reports (see docs/reports.md): the province named in documents, LibreOffice for PDFs.
+PROVINCE_NAME = env_str("PROVINCE_NAME", "Cao Bằng")
+SOFFICE_PATH = env_str("SOFFICE_PATH", "")
+PDF_TIMEOUT_SECONDS = env_int("PDF_TIMEOUT_SECONDS", 120)
+REPORTS_CHASE_DAYS = env_int("REPORTS_CHASE_DAYS", 7)
+
 # Lists.
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 200_000)
