@@ -8,4 +8,17 @@ class ReportsConfig(DiemcauAppConfig):
     name = "diemcau.reports"
     label = "reports"
     verbose_name = _("Reports")
-    url_prefix = 'reports'
+    url_prefix = "reports"
+    nav_order = 40
+
+    @property
+    def nav(self):
+        return (
+            (_("Reports"), "reports:index", None),
+            (_("Roadmap tasks"), "reports:works", None),
+            (_("Guides"), "reports:guides", None),
+        )
+
+    def ready(self):
+        # Registers the worker's jobs with huey.
+        from diemcau.reports import tasks  # noqa: F401
