@@ -138,7 +138,7 @@ def _architecture(b, texts, assessments):
                       rows=[[nfc(p.name), ", ".join(p.protocols), ", ".join(p.video_codecs), ", ".join(p.audio_codecs),
                              "Nền tảng chính" if p.reference else "Dùng kèm"] for p in platforms],
                       widths_mm=[45, 30, 30, 30, 30]))
-    standard = Standard.objects.current().first()
+    standard = Standard.objects.current()
     if standard:
         network = standard.requirements.filter(category="network").order_by("position")
         b.paragraph("Chuẩn kết nối: " + "; ".join(nfc(r.text) for r in network) + ".")
@@ -170,7 +170,7 @@ def _minimum(b):
     from diemcau.standards.models import Standard
 
     b.section("Yêu cầu tối thiểu đối với điểm cầu")
-    standard = Standard.objects.current().first()
+    standard = Standard.objects.current()
     if standard is None:
         b.paragraph("Chưa ban hành yêu cầu tối thiểu.")
         return

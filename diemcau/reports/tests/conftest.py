@@ -36,7 +36,7 @@ def accepted(province):
     """Commune A and commune B assessed, submitted and accepted; proposals of every kind at site A."""
     campaign = reviews.campaign_open(title="Rà soát 2026", deadline=timezone.now() + dt.timedelta(days=10),
                                      user=province.admin, organizations=[province.commune_a, province.commune_b])
-    for org, head, tech in ((province.commune_a, province.head, province.tech),
+    for org, _head, tech in ((province.commune_a, province.head, province.tech),
                             (province.commune_b, province.other_head, province.other_tech)):
         task = campaign.tasks.get(organization=org)
         complete(task, tech)
