@@ -126,7 +126,6 @@ def document_issue(doc: Document, *, user, position: str, authority: str = "", s
         issued.save()
         if issued.pdf_status == PdfStatus.PENDING:
             transaction.on_commit(lambda: _queue_pdf(issued.pk, tasks))
-    _audit(user, "report.issued", issued)
     return issued
 
 
@@ -173,15 +172,6 @@ def pending_pdfs(*, now=None, limit: int = 20) -> int:
         if pdf_convert(pk, now=now) != "skipped":
             done += 1
     return done
-
-
-def _audit(user, action, obj):
-    """The shared audit log, when it is installed (secauth)."""
-    try:
-        from diemcau.core.audit import record
-    except ImportError:
-        return
-    record(user=user, action=action, obj=obj)
 
 
 # Roadmaps ----------------------------------------------------------------------------------

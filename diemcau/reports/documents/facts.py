@@ -8,7 +8,6 @@ from collections import Counter, defaultdict
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from diemcau.core.listing import Column, export_response
 from diemcau.reports.text import LIST_VI, MEETS_VI, VERDICT_VI, nfc
 
 
@@ -86,21 +85,20 @@ def sla_by_holder(*, site_org=None, start: dt.date, end: dt.date) -> list[dict]:
 
 def proposals_annex(proposals) -> bytes:
     """The full list of proposals as an .xlsx annex, through the shared export helper."""
-    columns = [
-        Column("site_code", "Mã điểm cầu", lambda p: p.assessment.site.code),
-        Column("site", "Điểm cầu", lambda p: nfc(p.assessment.site.name)),
-        Column("group", "Nhóm thiết bị", lambda p: nfc(p.group.name_vi) if p.group_id else "Toàn điểm cầu"),
-        Column("action", "Phương án", lambda p: nfc(p.action.name_vi)),
-        Column("list", "Danh mục", lambda p: LIST_VI.get(p.list_code, p.list_code)),
-        Column("cause", "Nguyên nhân khắc phục", lambda p: nfc(p.cause.name_vi) if p.cause_id else ""),
-        Column("description", "Nội dung", lambda p: nfc(p.description)),
-        Column("quantity", "Số lượng", lambda p: p.quantity),
-        Column("cost", "Kinh phí dự kiến (đồng)", lambda p: p.cost_vnd),
-        Column("justification", "Thuyết minh", lambda p: nfc(p.justification)),
-        Column("province_wide", "Chuẩn hóa toàn tỉnh", lambda p: "Có" if p.province_wide else ""),
-        Column("help_now", "Cần hỗ trợ ngay", lambda p: "Có" if p.help_now else ""),
-    ]
-    return export_response("xlsx", "phu-luc", columns, proposals, sheet_title="Đề xuất").content
+    from diemcau.core.exports import VND, ExportColumn, Workbook
+
+    book = Workbook()
+    book.table("Đề xuất", [
+        ExportColumn("Mã điểm cầu"), ExportColumn("Điểm cầu"), ExportColumn("Nhóm thiết bị"), ExportColumn("Phương án"),
+        ExportColumn("Danh mục"), ExportColumn("Nguyên nhân khắc phục"), ExportColumn("Nội dung"),
+        ExportColumn("Số lượng"), ExportColumn("Kinh phí dự kiến (đồng)", VND), ExportColumn("Thuyết minh"),
+        ExportColumn("Chuẩn hóa toàn tỉnh"), ExportColumn("Cần hỗ trợ ngay"),
+    ], ([p.assessment.site.code, nfc(p.assessment.site.name),
+         nfc(p.group.name_vi) if p.group_id else "Toàn điểm cầu", nfc(p.action.name_vi),
+         LIST_VI.get(p.list_code, p.list_code), nfc(p.cause.name_vi) if p.cause_id else "", nfc(p.description),
+         p.quantity, p.cost_vnd, nfc(p.justification), "có" if p.province_wide else "không",
+         "có" if p.help_now else "không"] for p in proposals), caption="Phụ lục: danh mục đề xuất")
+    return book.to_bytes()
 
 
 def verdict_label(code: str) -> str:
