@@ -17,7 +17,7 @@ class DemoProvinceTests(TestCase):
     @classmethod
     def setUpTestData(cls):
         out = io.StringIO()
-        call_command("demo", stdout=out)
+        call_command("demo", "--i-know", stdout=out)
         cls.output = out.getvalue()
 
     def test_demo_has_every_organisation_of_the_province_with_sites(self):
@@ -42,7 +42,7 @@ class DemoProvinceTests(TestCase):
     def test_demo_if_empty_does_not_load_twice(self):
         sites = Site.objects.count()
         out = io.StringIO()
-        call_command("demo", "--if-empty", stdout=out)
+        call_command("demo", "--if-empty", "--i-know", stdout=out)
         assert Site.objects.count() == sites
         assert "already" in out.getvalue()
 

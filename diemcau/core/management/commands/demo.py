@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from diemcau.core.demo import DEMO_PASSWORD, load_demo
 from diemcau.inventory.models import Site
@@ -10,8 +12,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing if sites already exist.")
         parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--i-know", dest="i_know", action="store_true",
+                            help="load it even with DEBUG off (a training server, never a real one)")
 
-    def handle(self, *args, if_empty=False, seed=2026, **options):
+    def handle(self, *args, if_empty=False, seed=2026, i_know=False, **options):
+        if not settings.DEBUG and not i_know:
+            # The demo creates ten accounts whose password is printed in the README.
+            self.stderr.write(_(
+                "Refused: DEBUG is off, so this looks like a real server. The demo creates ten accounts "
+                "with the published password %(password)s and invented sites. On a real server use "
+                "'diemcau loadprovince' and 'diemcau createadmin'. For a training server, add --i-know."
+            ) % {"password": DEMO_PASSWORD})
+            raise SystemExit(2)
         if Site.objects.exists():
             if if_empty:
                 self.stdout.write("The database already has sites; the demo is not loaded again.")
