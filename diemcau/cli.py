@@ -7,6 +7,10 @@
     diemcau worker             the background worker only (huey)
     diemcau demo [--if-empty]  load the demo province
     diemcau import FILE        import a unit's inventory workbook
+    diemcau checkenv [FILE]    check an environment file the way systemd reads it
+    diemcau createadmin        the first DOST administrator
+    diemcau loadprovince       the province's organisations and standard (no demo data)
+    diemcau backup / restore   a verified backup of the database, uploads and configuration
     diemcau <django command>   anything manage.py does (migrate, createsuperuser …)
 """
 
@@ -101,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     command = argv[0]
     if command == "run":
         return run(argv[1:])
+    if command == "checkenv":
+        from diemcau import checkenv
+
+        return checkenv.main(argv[1:])
     if command == "serve":
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diemcau.settings")
         os.execv(sys.executable, _gunicorn_command(_port(argv[1:])))

@@ -5,23 +5,29 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
-from diemcau.env import env_bool, env_float, env_int, env_list, env_str, load_dotenv
+from diemcau.env import env_bool, env_float, env_int, env_list, env_required, env_str, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
-load_dotenv(PROJECT_DIR / ".env")
+# A server names its environment file (the systemd unit's EnvironmentFile) for
+# the commands an administrator runs; a checkout uses .env. Real variables win.
+if env_str("DIEMCAU_ENV_FILE"):
+    load_env_file(env_str("DIEMCAU_ENV_FILE"), required=True)
+else:
+    load_env_file(PROJECT_DIR / ".env")
 DATA_DIR = Path(env_str("DIEMCAU_DATA_DIR", str(PROJECT_DIR / "var")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as error:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"DIEMCAU_DATA_DIR={str(DATA_DIR)!r} cannot be created: {error}")
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "")
-if not SECRET_KEY:
-    if DEBUG:
-        SECRET_KEY = "insecure-development-key-set-SECRET_KEY-in-production"
-    else:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured("SECRET_KEY must be set (or DEBUG=1 for development)")
+if DEBUG:
+    SECRET_KEY = env_str("SECRET_KEY", "") or "insecure-development-key-set-SECRET_KEY-in-production"
+else:
+    SECRET_KEY = env_required("SECRET_KEY", "SECRET_KEY must be set (or DEBUG=1 for development)")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
