@@ -40,6 +40,13 @@ api = NinjaAPI(
 
 
 
+@api.get("/", auth=None, include_in_schema=False)
+def index(request):
+    """What a person or a monitoring script finds at /api/v1/: where the documentation is."""
+    return {"name": "Điểm Cầu API", "version": __version__, "docs": "/api/v1/docs",
+            "openapi": "/api/v1/openapi.json"}
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request, exc: ValidationError):
     """Model validation (the same clean() the forms use) answers 422, keyed by field."""

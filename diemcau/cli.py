@@ -18,6 +18,9 @@ import os
 import signal
 import subprocess
 import sys
+import time
+
+from diemcau import TIME_ZONE
 
 ALIASES = {"import": "import_inventory", "worker": "run_huey"}
 
@@ -97,8 +100,22 @@ def run(argv: list[str]) -> int:
                 process.kill()
 
 
+def _one_time_zone() -> None:
+    """Every process started from here logs in the province's time (gunicorn's
+    master included, which never loads Django's settings), each line with its offset."""
+    os.environ["TZ"] = TIME_ZONE
+    time.tzset()
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    _one_time_zone()
+    if os.environ.get("DIEMCAU_ENV_FILE") and argv[:1] != ["checkenv"]:
+        # The administrator's commands read the services' file (as systemd does) before
+        # anything else, so `serve` and `worker` see HOST, PORT, WEB_WORKERS … too.
+        from diemcau.env import load_env_file
+
+        load_env_file(os.environ["DIEMCAU_ENV_FILE"], required=True)
     if not argv or argv[0] in {"-h", "--help", "help"}:
         print(__doc__)
         return 0

@@ -5,6 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+import diemcau
 from diemcau.env import env_bool, env_float, env_int, env_list, env_required, env_str, load_env_file
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -135,7 +136,7 @@ LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
-TIME_ZONE = "Asia/Ho_Chi_Minh"
+TIME_ZONE = diemcau.TIME_ZONE
 USE_TZ = True
 FORMAT_MODULE_PATH = ["diemcau.formats"]
 
@@ -271,7 +272,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s", "datefmt": "%Y-%m-%dT%H:%M:%S%z"},
         "audit": {"format": "diemcau-audit: %(message)s"},
     },
     "handlers": {

@@ -72,3 +72,19 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Heartbeat(models.Model):
+    """The last sign of life of a background process (one row per name, overwritten).
+
+    Not a record of history: a liveness signal read by ``/healthz``. Written
+    by :func:`diemcau.core.heartbeat.beat`.
+    """
+
+    name = models.CharField(max_length=60, primary_key=True)
+    beat_at = models.DateTimeField()
+    host = models.CharField(max_length=200, blank=True)
+    pid = models.PositiveIntegerField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -3,12 +3,13 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Count, Exists, OuterRef
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from diemcau.core.heartbeat import STALE_AFTER, last_beat
 from diemcau.core.models import Notice
 from diemcau.core.panels import overview_panels
 from diemcau.inventory.access import sites_for_user
@@ -75,7 +76,44 @@ def notice_list(request):
 
 
 def healthz(request):
-    """For load balancers and systemd: the process answers and the database too."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    """For the province's monitoring and load balancers: 200 when everything answers, 503 otherwise.
+
+    Reports the database, Redis when configured, and the worker's heartbeat
+    (stale after two minutes). Says what failed, never why in detail: the
+    answer is public.
+    """
+    checks = {"database": _check_database()}
+    if settings.REDIS_URL:
+        checks["redis"] = _check_redis()
+    checks["worker"] = _check_worker() if checks["database"]["ok"] else {"ok": False}
+    healthy = all(check["ok"] for check in checks.values())
+    response = JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return {"ok": False}
+    return {"ok": True}
+
+
+def _check_redis() -> dict:
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        return {"ok": False}
+    return {"ok": True}
+
+
+def _check_worker() -> dict:
+    last = last_beat("worker")
+    if last is None:
+        return {"ok": False, "last_beat": None}
+    age = (timezone.now() - last.beat_at).total_seconds()
+    return {"ok": age <= STALE_AFTER.total_seconds(), "last_beat": last.beat_at.isoformat(), "age_s": round(age)}

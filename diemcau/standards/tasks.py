@@ -5,6 +5,8 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
+from diemcau.core.locks import skip_if_running
+
 log = logging.getLogger(__name__)
 
 
@@ -26,7 +28,7 @@ def recompute_verdicts(site_ids=None):
 
 
 @db_periodic_task(crontab(minute="*/5"))
-@lock_task("standards-recompute")
+@skip_if_running("standards-recompute")
 def recompute_stale_verdicts():
     """Every five minutes: sites whose inventory changed since their verdict was last checked.
 
@@ -44,7 +46,7 @@ def recompute_stale_verdicts():
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("standards-recompute")
+@skip_if_running("standards-recompute")
 def drain_pending():
     """Every minute: recompute the sites other apps marked (incidents, link quality …)."""
     from diemcau.standards.services import drain_pending_verdicts
