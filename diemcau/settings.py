@@ -243,6 +243,12 @@ SOFFICE_PATH = env_str("SOFFICE_PATH", "")
 PDF_TIMEOUT_SECONDS = env_int("PDF_TIMEOUT_SECONDS", 120)
 REPORTS_CHASE_DAYS = env_int("REPORTS_CHASE_DAYS", 7)
 
+# Backups (diemcau backup): where, how long, what else, and the off-server copy.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(DATA_DIR / "backups")))
+BACKUP_KEEP_DAYS = env_int("BACKUP_KEEP_DAYS", 30)
+BACKUP_INCLUDE = env_list("BACKUP_INCLUDE", [])
+BACKUP_COPY_COMMAND = env_str("BACKUP_COPY_COMMAND", "")
+
 # Lists.
 PAGE_SIZE = env_int("PAGE_SIZE", 50)
 EXPORT_MAX_ROWS = env_int("EXPORT_MAX_ROWS", 200_000)
