@@ -41,6 +41,7 @@ from pathlib import Path
 CHECKOUT = Path(__file__).resolve().parents[1]
 GUIDE = CHECKOUT / "docs" / "deploy.md"
 STATE = Path("/run/diemcau-deploytest")
+ROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 UNIT_DIRS = [Path("/etc/systemd/system"), Path("/lib/systemd/system")]
 PG_VERSION = "15"
 PG_CLUSTER = "deploytest"
@@ -157,7 +158,7 @@ def parse_env_file(text):
 
 
 def service_environment(service, user):
-    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
+    env = {"PATH": ROOT_PATH, "LANG": "C.UTF-8"}
     if user:
         entry = pwd.getpwnam(user)
         env.update(HOME=entry.pw_dir, USER=user, LOGNAME=user, SHELL=entry.pw_shell)
@@ -397,7 +398,7 @@ class Deployment:
         run(["git", "clone", "--quiet", str(self.clone_source), str(tree)])
         changed = []
         for relative in [".env.example", *[str(p.relative_to(tree)) for p in (tree / "deploy").rglob("*")
-                                            if p.is_file()]]:
+                                            if p.is_file() and p.name != "deploytest.py"]]:
             path = tree / relative
             text = path.read_text(encoding="utf-8", errors="surrogateescape")
             new = substitute(text, self.clone_source)
@@ -410,8 +411,12 @@ class Deployment:
         log(f"ports moved in the clone: {', '.join(changed)}")
 
     def block_env(self):
-        return {**os.environ, "PATH": f"{self.shims}:{os.environ.get('PATH', '/usr/sbin:/usr/bin:/sbin:/bin')}",
-                "PIP_DISABLE_PIP_VERSION_CHECK": "1", "DEBIAN_FRONTEND": "noninteractive"}
+        """A root login shell's environment (Debian's PATH: python3 is Debian's), plus the
+        machine's package-index settings (PIP_*, proxies) and the emulated systemctl first."""
+        passed = {k: v for k, v in os.environ.items()
+                  if k.startswith("PIP_") or k.lower() in {"http_proxy", "https_proxy", "no_proxy"}}
+        return {**passed, "PATH": f"{self.shims}:{ROOT_PATH}", "HOME": "/root", "USER": "root",
+                "LOGNAME": "root", "SHELL": "/bin/bash", "LANG": "C.UTF-8", "DEBIAN_FRONTEND": "noninteractive"}
 
     def run_block(self, heading, body):
         body = substitute(body, self.clone_source)
@@ -420,8 +425,7 @@ class Deployment:
         if body.strip() == "diemcau createadmin":
             self.createadmin_interactively()
         else:
-            done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", body], cwd="/root"
-                                  if Path("/root").is_dir() else "/", env=self.block_env(), text=True,
+            done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", body], cwd="/", env=self.block_env(), text=True,
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
             sys.stdout.write("".join(f"      {line}\n" for line in done.stdout.splitlines()[-25:]))
             if done.returncode != 0:
