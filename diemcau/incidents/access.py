@@ -69,7 +69,9 @@ def is_reporter_side(user, incident) -> bool:
 
 
 def can_resume(user, incident) -> bool:
-    """The reporter's side answers a question; the holder may resume too."""
+    """The reporter's side answers a question; the holder may resume too (and alone ends a third-party wait)."""
+    if incident.status == Status.THIRD_PARTY:
+        return can_work(user, incident)
     return incident.status == Status.WAITING and (
         is_reporter_side(user, incident) or can_work(user, incident))
 

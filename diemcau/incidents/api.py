@@ -8,15 +8,56 @@ a step that makes no sense for the incident's state, 422.
 from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
+from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
-from diemcau.incidents import access, services
-from diemcau.incidents.choices import Channel, Severity
+from diemcau.incidents import access, live, services
+from diemcau.incidents.choices import Channel, ClockState, Severity
+from diemcau.incidents.models import Clock
 from diemcau.inventory.models import Organization, Term
 
 router = Router(tags=["incidents"])
+
+
+class ClockOut(Schema):
+    """One SLA clock as it stands at the moment of the answer (open clocks keep counting)."""
+
+    holder: str = Field(..., description="Organisation code")
+    target: str = Field(..., description="acknowledge, respond or resolve")
+    state: str = Field(..., description="running, paused, overdue, met, missed, handed_over, self_cleared")
+    around_the_clock: bool
+    started_at: datetime
+    due_at: datetime | None
+    met_at: datetime | None
+    target_minutes: int = Field(..., description="The target, counted from the last change of targets")
+    used_minutes: int = Field(..., description="Clock time used since the holding started, now")
+    carried_minutes: int = Field(..., description="Part of the time used before the last change of targets")
+    left_minutes: int | None = Field(None, description="Clock time left now (negative: late); null when not counting")
+
+
+def _now(context):
+    request = context["request"]
+    if not hasattr(request, "_incident_now"):
+        request._incident_now = timezone.now()
+    return request._incident_now
+
+
+def _clocks_out(obj, context) -> list[dict]:
+    if not hasattr(obj, "_clocks_out"):
+        obj._clocks_out = _clock_rows(obj, context)
+    return obj._clocks_out
+
+
+def _clock_rows(obj, context) -> list[dict]:
+    request = context["request"]
+    clocks = live.attach(obj.api_clocks, now=_now(context), calendars=live.request_calendars(request))
+    return [{"holder": c.holder.code, "target": c.target, "state": c.live.state,
+             "around_the_clock": c.around_the_clock, "started_at": c.started_at, "due_at": c.due_at,
+             "met_at": c.met_at, "target_minutes": c.live.target_minutes, "used_minutes": c.live.used_minutes,
+             "carried_minutes": c.live.carried_minutes, "left_minutes": c.live.left_minutes} for c in clocks]
 
 
 class IncidentOut(Schema):
@@ -38,11 +79,31 @@ class IncidentOut(Schema):
     responded_at: datetime | None
     resolved_at: datetime | None
     next_due_at: datetime | None
-    breached: bool
+    breached: bool = Field(..., description="A target of any holder (not only the current one) was missed")
+    missed_by: list[str] = Field(..., description="Codes of the organisations that missed a target")
+    waiting_on: str = Field(..., description="The third party the holder waits for, while it waits")
+    duplicate_of: str | None = Field(None, description="Code of the incident this report duplicates")
     is_repeat: bool
     cause_found: str | None
     action_taken: str | None
     resolution: str
+    clocks: list[ClockOut]
+
+    @staticmethod
+    def resolve_clocks(obj, context):
+        return _clocks_out(obj, context)
+
+    @staticmethod
+    def resolve_missed_by(obj, context):
+        if obj.duplicate_of_id:
+            return []
+        clocks = _clocks_out(obj, context)
+        return list(dict.fromkeys(c["holder"] for c in clocks if c["state"] in (ClockState.MISSED,
+                                                                                 ClockState.OVERDUE)))
+
+    @staticmethod
+    def resolve_duplicate_of(obj):
+        return obj.duplicate_code or None
 
     @staticmethod
     def resolve_symptoms(obj):
@@ -91,6 +152,9 @@ class IncidentIn(Schema):
 
 class StepIn(Schema):
     note: str = ""
+    party: str | None = Field(None, description="Organisation code waited for, for third_party")
+    party_name: str = Field("", description="Or the name of whoever is waited for, for third_party")
+    duplicate_of: str | None = Field(None, description="Incident code (SC-000123), for close")
     cause_found: str | None = None
     action_taken: str | None = None
     resolution: str = ""
@@ -118,8 +182,20 @@ def _term(taxonomy, code, field):
 
 
 def _detail_qs(user):
+    clocks = Clock.objects.select_related("holder").order_by("holding__period", "target")
     return access.incidents_for_user(user).select_related(
-        "site", "holder", "suspected_cause", "cause_found", "action_taken").prefetch_related("symptoms")
+        "site", "holder", "suspected_cause", "cause_found", "action_taken").prefetch_related(
+        "symptoms", Prefetch("clocks", queryset=clocks, to_attr="api_clocks"))
+
+
+def _incident(user, code):
+    if not code:
+        return None
+    text = code.strip().upper().removeprefix("SC-").lstrip("0")
+    found = access.incidents_for_user(user).filter(pk=int(text)).first() if text.isdigit() else None
+    if found is None:
+        raise HttpError(422, f"duplicate_of: no incident {code!r} that you can see")
+    return found
 
 
 @router.get("", response=list[IncidentOut])
@@ -166,12 +242,12 @@ def report_incident(request, payload: IncidentIn):
     return Status(201, _detail_qs(request.user).get(pk=incident.pk))
 
 
-def _holder(user, code):
+def _holder(user, code, field="holder"):
     if not code:
         return None
     org = Organization.objects.filter(code=code, is_active=True).first()
     if org is None:
-        raise HttpError(422, f"holder: unknown organisation {code!r}")
+        raise HttpError(422, f"{field}: unknown organisation {code!r}")
     return org
 
 
@@ -179,6 +255,8 @@ STEPS = {
     "acknowledge": (access.can_work, lambda i, u, p: services.incident_acknowledge(i, user=u, note=p.note)),
     "respond": (access.can_work, lambda i, u, p: services.incident_respond(i, user=u, note=p.note)),
     "pause": (access.can_work, lambda i, u, p: services.incident_pause(i, user=u, note=p.note)),
+    "third_party": (access.can_work, lambda i, u, p: services.incident_wait_for_party(
+        i, user=u, party=_holder(u, p.party, "party"), party_name=p.party_name, note=p.note)),
     "resume": (access.can_resume, lambda i, u, p: services.incident_resume(i, user=u, note=p.note)),
     "resolve": (access.can_work, lambda i, u, p: services.incident_resolve(
         i, user=u, cause_found=_term("cause", p.cause_found, "cause_found"),
@@ -191,14 +269,16 @@ STEPS = {
         important_meeting=i.important_meeting if p.important_meeting is None else p.important_meeting,
         holder=_holder(u, p.holder), reason=p.reason)),
     "reopen": (access.can_reopen, lambda i, u, p: services.incident_reopen(i, user=u, reason=p.reason or p.note)),
-    "close": (access.can_close, lambda i, u, p: services.incident_close(i, user=u, note=p.note)),
+    "close": (access.can_close, lambda i, u, p: services.incident_close(
+        i, user=u, note=p.note, duplicate_of=_incident(u, p.duplicate_of))),
     "comment": (access.can_comment, lambda i, u, p: services.incident_comment(i, user=u, note=p.note)),
 }
 
 
 @router.post("/{int:incident_id}/{step}", response=IncidentOut)
 def take_step(request, incident_id: int, step: str, payload: StepIn):
-    """One step of the timeline: acknowledge, respond, pause, resume, resolve, reassign, triage, reopen, close, comment."""
+    """One step of the timeline: acknowledge, respond, pause, third_party, resume, resolve, reassign, triage, reopen,
+    close, comment."""
     if step not in STEPS:
         raise HttpError(404, f"unknown step {step!r}")
     incident = access.incident_for_user(request.user, incident_id)

@@ -14,12 +14,17 @@ class Status(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESPONDING = "responding", _("Being handled")
     WAITING = "waiting", _("Waiting for the reporter")
+    THIRD_PARTY = "third_party", _("Waiting for a third party")
     RESOLVED = "resolved", _("Resolved")
     CLOSED = "closed", _("Closed")
 
     @classmethod
     def open_values(cls):
-        return [cls.NEW, cls.ACKNOWLEDGED, cls.RESPONDING, cls.WAITING]
+        return [cls.NEW, cls.ACKNOWLEDGED, cls.RESPONDING, cls.WAITING, cls.THIRD_PARTY]
+
+    @classmethod
+    def waiting_values(cls):
+        return [cls.WAITING, cls.THIRD_PARTY]
 
 
 class Channel(models.TextChoices):
@@ -37,6 +42,7 @@ class EventKind(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")
     RESPONDED = "responded", _("Responded")
     PAUSED = "paused", _("Waiting for the reporter")
+    THIRD_PARTY = "third_party", _("Waiting for a third party")
     RESUMED = "resumed", _("Resumed")
     RESOLVED = "resolved", _("Resolved")
     REOPENED = "reopened", _("Reopened")
@@ -44,13 +50,19 @@ class EventKind(models.TextChoices):
     COMMENTED = "commented", _("Comment")
     WARNED = "warned", _("Warned before the target")
     ESCALATED = "escalated", _("Escalated")
+    RETARGETED = "retargeted", _("New SLA targets applied by the department")
 
 
 # Events that change the SLA clocks (the others are only told on the timeline).
 CLOCK_EVENTS = {
     EventKind.REPORTED, EventKind.ASSIGNED, EventKind.REASSIGNED, EventKind.TRIAGED,
-    EventKind.ACKNOWLEDGED, EventKind.RESPONDED, EventKind.PAUSED, EventKind.RESUMED,
-    EventKind.RESOLVED, EventKind.REOPENED, EventKind.CLOSED,
+    EventKind.ACKNOWLEDGED, EventKind.RESPONDED, EventKind.PAUSED, EventKind.THIRD_PARTY, EventKind.RESUMED,
+    EventKind.RESOLVED, EventKind.REOPENED, EventKind.CLOSED, EventKind.RETARGETED,
+}
+# Events that fix the targets from their moment on (a snapshot of them is kept in the event's data).
+TARGET_EVENTS = {
+    EventKind.REPORTED, EventKind.ASSIGNED, EventKind.REASSIGNED, EventKind.REOPENED, EventKind.TRIAGED,
+    EventKind.RETARGETED,
 }
 
 
@@ -67,11 +79,30 @@ class ClockState(models.TextChoices):
     OVERDUE = "overdue", _("Overdue")
     MISSED = "missed", _("Missed")
     HANDED_OVER = "handed_over", _("Handed over in time")
+    SELF_CLEARED = "self_cleared", _("Cleared by itself")
+
+    @classmethod
+    def decided_values(cls):
+        """A clock in one of these states is never computed again."""
+        return [cls.MET, cls.MISSED, cls.HANDED_OVER, cls.SELF_CLEARED]
+
+    @classmethod
+    def live_values(cls):
+        return [cls.RUNNING, cls.PAUSED, cls.OVERDUE]
 
 
 class CalendarDayKind(models.TextChoices):
     HOLIDAY = "holiday", _("Day off")
     WORKING = "working", _("Working day (swapped)")
+
+
+class CalendarChangeKind(models.TextChoices):
+    ADDED = "added", _("Added")
+    REMOVED = "removed", _("Removed")
+
+
+# Severities from the most to the least urgent.
+SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.NORMAL: 2, Severity.LOW: 3}
 
 
 class DeliveryChannel(models.TextChoices):

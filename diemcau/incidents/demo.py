@@ -20,7 +20,7 @@ from django.db.models import Q
 from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
 from diemcau.core.models import Notice
-from diemcau.incidents.choices import Channel, EventKind, Severity, Status
+from diemcau.incidents.choices import TARGET_EVENTS, Channel, EventKind, Severity, Status
 from diemcau.incidents.models import (
     CalendarDay,
     Clock,
@@ -297,6 +297,7 @@ def _save(ctx, demo, planned):
                                 batch_size=1000)
     rows = []
     for incident, events in planned:
+        _fix_targets(demo, incident, events)
         for e in events:
             rows.append(IncidentEvent(incident=incident, kind=e.kind, at=e.at, user=e.user, holder_id=e.holder_id,
                                       note=e.note, data=e.data))
@@ -323,9 +324,11 @@ def _save(ctx, demo, planned):
             late = c.state in ("missed", "overdue") and c.due_at and c.due_at <= demo.now
             clocks.append(Clock(holding=holding, incident_id=holding.incident_id, holder_id=holding.holder_id,
                                 target=target, target_seconds=c.target_seconds, around_the_clock=c.around_the_clock,
-                                started_at=c.started_at, state=c.state, due_at=c.due_at, warn_at=c.warn_at,
-                                second_escalation_at=c.second_escalation_at, met_at=c.met_at, ended_at=c.ended_at,
-                                elapsed_seconds=c.elapsed_seconds, escalation_level=1 if late else 0,
+                                hours=c.hours, started_at=c.started_at, state=c.state, due_at=c.due_at,
+                                warn_at=c.warn_at, second_escalation_at=c.second_escalation_at, met_at=c.met_at,
+                                ended_at=c.ended_at, elapsed_seconds=c.elapsed_seconds,
+                                carried_seconds=c.carried_seconds, counting_since=c.counting_since,
+                                escalation_level=1 if late else 0,
                                 warned_at=c.warn_at if c.warn_at and c.warn_at <= demo.now else None))
             if late:
                 escalations.append(IncidentEvent(incident_id=holding.incident_id, kind=EventKind.ESCALATED,
@@ -334,6 +337,18 @@ def _save(ctx, demo, planned):
     Clock.objects.bulk_create(clocks, batch_size=1000)
     IncidentEvent.objects.bulk_create(escalations, batch_size=1000)
     Incident.objects.bulk_update(incidents, DENORMALISED, batch_size=500)
+
+
+def _fix_targets(demo, incident, events):
+    """Write the targets that applied into the steps that fixed them, as the services do."""
+    severity, important, holder_id = incident.severity, incident.important_meeting, None
+    for e in events:
+        severity = e.data.get("severity", severity)
+        important = e.data.get("important_meeting", important)
+        if e.kind in (EventKind.REPORTED, EventKind.REASSIGNED, EventKind.REOPENED):
+            holder_id = e.holder_id or holder_id
+        if e.kind in TARGET_EVENTS:
+            e.data = {**e.data, "sla": demo.policies.effective(severity, holder_id, important).snapshot()}
 
 
 def _notice_heads(ctx):

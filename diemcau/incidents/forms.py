@@ -58,6 +58,50 @@ class NoteForm(BootstrapMixin, forms.Form):
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class ThirdPartyForm(BootstrapMixin, forms.Form):
+    """Waiting for another organisation or a supplier while keeping the incident: the clocks keep running."""
+
+    party = forms.ModelChoiceField(label=_("Waiting for (organisation)"), queryset=None, required=False,
+                                   empty_label=_("— another party, named below —"))
+    party_name = forms.CharField(label=_("or name them"), required=False, max_length=200,
+                                 widget=forms.TextInput(attrs={"placeholder": _("e.g. the device supplier")}))
+    note = forms.CharField(label=_("What is expected from them"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, exclude_holder=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        orgs = Organization.objects.filter(is_active=True).select_related("kind").order_by("kind__position", "name")
+        self.fields["party"].queryset = orgs.exclude(pk=exclude_holder) if exclude_holder else orgs
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("party") and not (data.get("party_name") or "").strip():
+            self.add_error("party", _("Choose the organisation waited for, or name it."))
+        return data
+
+
+class CloseForm(BootstrapMixin, forms.Form):
+    note = forms.CharField(label=_("Note"), required=False)
+    duplicate_of = forms.CharField(label=_("Duplicate of incident"), required=False, max_length=20,
+                                   widget=forms.TextInput(attrs={"placeholder": "SC-000123"}),
+                                   help_text=_("A duplicate counts in no report and not as a repeat."))
+
+    def __init__(self, *args, user=None, incident=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user, self.incident = user, incident
+
+    def clean_duplicate_of(self):
+        from diemcau.incidents.access import incidents_for_user
+
+        text = (self.cleaned_data.get("duplicate_of") or "").strip().upper().removeprefix("SC-").lstrip("0")
+        if not text:
+            return None
+        found = incidents_for_user(self.user).filter(pk=int(text)).first() if text.isdigit() else None
+        if found is None:
+            raise forms.ValidationError(_("No incident %(code)s that you can see.") % {
+                "code": self.cleaned_data["duplicate_of"]})
+        return found
+
+
 class ResolveForm(BootstrapMixin, forms.Form):
     cause_found = forms.ModelChoiceField(label=_("Cause found"), queryset=None)
     action_taken = forms.ModelChoiceField(label=_("Action taken"), queryset=None)

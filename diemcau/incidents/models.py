@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diemcau.incidents.choices import (
+    CalendarChangeKind,
     CalendarDayKind,
     Channel,
     ClockState,
@@ -75,6 +76,10 @@ class Incident(models.Model):
     next_due_at = models.DateTimeField(_("next target"), null=True, blank=True)
     breached = models.BooleanField(_("target missed"), default=False)
     is_repeat = models.BooleanField(_("repeat at this site"), default=False)
+    waiting_on = models.CharField(_("waiting for"), max_length=200, blank=True,
+                                  help_text=_("The third party the holder waits for, while it waits."))
+    duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates",
+                                     verbose_name=_("duplicate of"))
     # Open incidents are a sliver of a million; this flag leads their index.
     is_open = models.BooleanField(_("open"), default=True)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -98,6 +103,10 @@ class Incident(models.Model):
     @property
     def code(self) -> str:
         return f"SC-{self.pk:06d}" if self.pk else "SC-?"
+
+    @property
+    def duplicate_code(self) -> str:
+        return f"SC-{self.duplicate_of_id:06d}" if self.duplicate_of_id else ""
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:detail", args=[self.pk])
@@ -161,7 +170,14 @@ class Clock(models.Model):
 
     ``warned_at`` and ``escalation_level`` are written only by the scheduled
     scan, each by a conditional UPDATE, so that two workers never warn or
-    escalate twice.
+    escalate twice. A clock in a decided state (``ClockState.decided_values``)
+    is never written again except ``counted``.
+
+    Time used: ``elapsed_seconds`` up to ``counting_since``; while the clock
+    runs it keeps counting from there (``live.figures`` adds that part for
+    "now"). ``carried_seconds`` is the part used before the last change of
+    targets (severity raised, policy re-applied); ``target_seconds`` counts
+    from that change.
     """
 
     holding = models.ForeignKey(Holding, on_delete=models.CASCADE, related_name="clocks")
@@ -170,6 +186,8 @@ class Clock(models.Model):
     target = models.CharField(max_length=12, choices=Target.choices)
     target_seconds = models.PositiveIntegerField()
     around_the_clock = models.BooleanField(default=False)
+    # The working hours fixed for this clock ("07:00-11:30,13:30-17:00"); empty for 24/7 or older rows.
+    hours = models.CharField(max_length=60, blank=True)
     started_at = models.DateTimeField()
     state = models.CharField(max_length=12, choices=ClockState.choices, default=ClockState.RUNNING)
     due_at = models.DateTimeField(null=True, blank=True)
@@ -178,6 +196,10 @@ class Clock(models.Model):
     met_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     elapsed_seconds = models.PositiveIntegerField(default=0)
+    carried_seconds = models.PositiveIntegerField(default=0)
+    counting_since = models.DateTimeField(null=True, blank=True)
+    # False for the clocks of an incident closed as a duplicate: they count in no report.
+    counted = models.BooleanField(default=True)
     warned_at = models.DateTimeField(null=True, blank=True)
     escalation_level = models.PositiveSmallIntegerField(default=0)
 
@@ -196,7 +218,11 @@ class Clock(models.Model):
 
     @property
     def is_running(self) -> bool:
-        return self.state in (ClockState.RUNNING, ClockState.PAUSED)
+        return self.state in ClockState.live_values()
+
+    @property
+    def is_decided(self) -> bool:
+        return self.state in ClockState.decided_values()
 
 
 class SlaPolicy(models.Model):
@@ -249,6 +275,34 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} {self.get_kind_display()}"
+
+
+class CalendarChange(models.Model):
+    """A day added to or removed from the calendar, and when the worker moved the open clocks it touches.
+
+    The worker claims each change once (``applied_at`` from NULL, a
+    conditional UPDATE), re-derives the open clocks that count time on or
+    after that day, and writes how many incidents it recomputed.
+    """
+
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=10, choices=CalendarDayKind.choices)
+    name = models.CharField(_("reason"), max_length=200, blank=True)
+    change = models.CharField(_("change"), max_length=8, choices=CalendarChangeKind.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+", verbose_name=_("by"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    applied_at = models.DateTimeField(_("open clocks moved at"), null=True, blank=True)
+    incidents_moved = models.PositiveIntegerField(_("incidents recomputed"), default=0)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["applied_at", "at"], name="calendar_change_pending")]
+        verbose_name = _("calendar change")
+        verbose_name_plural = _("calendar changes")
+
+    def __str__(self) -> str:
+        return f"{self.get_change_display()} {self.date:%d/%m/%Y}"
 
 
 class SymptomGuide(models.Model):
@@ -370,6 +424,7 @@ class SlaTally(models.Model):
     missed = models.IntegerField(default=0)
     answered = models.IntegerField(default=0)
     answered_seconds = models.BigIntegerField(default=0)
+    self_cleared = models.IntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["holder", "site_org", "month", "target"],

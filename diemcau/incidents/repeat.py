@@ -6,6 +6,12 @@ corrective action was recorded after them (an incident of that family
 resolved with an action other than "keep using"). The unit's head is told
 once per flag; the flag stays on the province overview until a corrective
 action is recorded.
+
+Only separate occurrences count: a report closed as a duplicate of another
+counts nowhere, and reports of one family at one site less than
+``INCIDENT_REPEAT_GAP_MINUTES`` (60) after the previous report are the same
+occurrence (one outage reported by several people). A flag whose incidents
+no longer make a repeat once duplicates are taken out is withdrawn.
 """
 
 from __future__ import annotations
@@ -31,6 +37,20 @@ def repeat_days() -> int:
     return getattr(settings, "INCIDENT_REPEAT_DAYS", 30)
 
 
+def repeat_gap() -> dt.timedelta:
+    return dt.timedelta(minutes=getattr(settings, "INCIDENT_REPEAT_GAP_MINUTES", 60))
+
+
+def occurrences(times) -> list:
+    """The first report of each occurrence: a report less than the gap after the previous one is the same."""
+    gap, first, previous = repeat_gap(), [], None
+    for moment in sorted(times):
+        if previous is None or moment - previous >= gap:
+            first.append(moment)
+        previous = moment
+    return first
+
+
 def _last_fix(site, family):
     return Incident.objects.filter(
         site=site, family=family, status__in=[Status.RESOLVED, Status.CLOSED], action_taken__isnull=False,
@@ -44,18 +64,25 @@ def repeat_check(site, *, now: dt.datetime | None = None, quiet: bool = False) -
     """
     now = now or timezone.now()
     window_start = now - dt.timedelta(days=repeat_days())
-    families = set(Incident.objects.filter(site=site, reported_at__gte=window_start).values_list("family", flat=True))
+    counted = Incident.objects.filter(site=site, duplicate_of__isnull=True)
+    families = set(counted.filter(reported_at__gte=window_start).values_list("family", flat=True))
     families |= set(RepeatFlag.objects.filter(site=site, cleared_at__isnull=True).values_list("family", flat=True))
     flags = []
     for family in sorted(families):
         fix = _last_fix(site, family)
         since = max(window_start, fix) if fix else window_start
-        recent = Incident.objects.filter(site=site, family=family, reported_at__gte=since, reported_at__lte=now)
-        times = sorted(recent.values_list("reported_at", flat=True))
+        recent = counted.filter(family=family, reported_at__gte=since, reported_at__lte=now)
+        times = occurrences(recent.values_list("reported_at", flat=True))
         open_flag = RepeatFlag.objects.filter(site=site, family=family, cleared_at__isnull=True).first()
         if open_flag and fix and fix >= open_flag.first_incident_at:
             cleared_by = Incident.objects.filter(site=site, family=family, resolved_at=fix).first()
             RepeatFlag.objects.filter(pk=open_flag.pk).update(cleared_at=fix, cleared_by=cleared_by)
+            open_flag = None
+        if open_flag and len(occurrences(counted.filter(
+                family=family, reported_at__gte=open_flag.first_incident_at,
+                reported_at__lte=open_flag.last_incident_at).values_list("reported_at", flat=True))) < repeat_count():
+            # Raised on reports now closed as duplicates: not a repeat after all.
+            RepeatFlag.objects.filter(pk=open_flag.pk).update(cleared_at=now)
             open_flag = None
         if len(times) >= repeat_count():
             if open_flag is None:

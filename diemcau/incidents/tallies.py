@@ -11,7 +11,7 @@ from django.utils import timezone
 from diemcau.incidents.choices import ClockState
 from diemcau.incidents.models import Clock, SlaTally
 
-FIELDS = ("started", "met", "missed", "answered", "answered_seconds")
+FIELDS = ("started", "met", "missed", "answered", "answered_seconds", "self_cleared")
 MISSED = (ClockState.MISSED, ClockState.OVERDUE)
 
 
@@ -20,13 +20,13 @@ def month_of(moment):
 
 
 def contribution(clock, site_org_id):
-    """(key, vector) of one clock, or None for an unsaved one."""
-    if clock is None or clock.pk is None or clock.started_at is None:
+    """(key, vector) of one clock, or None for an unsaved one or one that counts nowhere (a duplicate's)."""
+    if clock is None or clock.pk is None or clock.started_at is None or not clock.counted:
         return None
     key = (clock.holder_id, site_org_id, month_of(clock.started_at), clock.target)
     answered = clock.met_at is not None
     return key, (1, int(clock.state == ClockState.MET), int(clock.state in MISSED), int(answered),
-                 clock.elapsed_seconds if answered else 0)
+                 clock.elapsed_seconds if answered else 0, int(clock.state == ClockState.SELF_CLEARED))
 
 
 def apply(deltas: dict) -> None:
@@ -59,16 +59,18 @@ def _as_date(value):
 def sla_tally_rebuild() -> int:
     """Recount every tally from the clocks (after bulk loads); returns the number of rows."""
     SlaTally.objects.all().delete()
-    rows = Clock.objects.annotate(month=TruncMonth("started_at")).values(
+    rows = Clock.objects.filter(counted=True).annotate(month=TruncMonth("started_at")).values(
         "holder_id", "incident__site__organization_id", "month", "target").annotate(
         n=Count("pk"), met=Count("pk", filter=Q(state=ClockState.MET)),
         missed=Count("pk", filter=Q(state__in=MISSED)), answered=Count("pk", filter=Q(met_at__isnull=False)),
         seconds=Sum("elapsed_seconds", filter=Q(met_at__isnull=False)),
+        self_cleared=Count("pk", filter=Q(state=ClockState.SELF_CLEARED)),
     ).order_by()
     tallies = [SlaTally(holder_id=r["holder_id"], site_org_id=r["incident__site__organization_id"],
                         month=_as_date(r["month"]),
                         target=r["target"], started=r["n"], met=r["met"], missed=r["missed"],
-                        answered=r["answered"], answered_seconds=r["seconds"] or 0) for r in rows]
+                        answered=r["answered"], answered_seconds=r["seconds"] or 0,
+                        self_cleared=r["self_cleared"]) for r in rows]
     SlaTally.objects.bulk_create(tallies, batch_size=2000)
     return len(tallies)
 
@@ -93,12 +95,15 @@ def incident_tally_rebuild() -> int:
     IncidentTally.objects.all().delete()
     month = TruncMonth("reported_at")
     through = Incident.symptoms.through
+    # A report closed as a duplicate of another is not an incident of its own.
+    counted = Incident.objects.filter(duplicate_of__isnull=True)
     sources = [
-        ("site", Incident.objects.annotate(m=month).values("m", "site_id", "site__organization_id")
+        ("site", counted.annotate(m=month).values("m", "site_id", "site__organization_id")
          .annotate(n=Count("pk")), None),
-        ("cause", Incident.objects.filter(cause_found__isnull=False).annotate(m=month)
+        ("cause", counted.filter(cause_found__isnull=False).annotate(m=month)
          .values("m", "site_id", "site__organization_id", "cause_found_id").annotate(n=Count("pk")), "cause_found_id"),
-        ("symptom", through.objects.annotate(m=TruncMonth("incident__reported_at"))
+        ("symptom", through.objects.filter(incident__duplicate_of__isnull=True)
+         .annotate(m=TruncMonth("incident__reported_at"))
          .values("m", "incident__site_id", "incident__site__organization_id", "term_id").annotate(n=Count("pk")),
          "term_id"),
     ]

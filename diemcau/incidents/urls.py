@@ -7,6 +7,7 @@ urlpatterns = [
     path("report/", views.incident_report, name="report"),
     path("<int:pk>/", views.incident_detail, name="detail"),
     path("<int:pk>/photo/", views.incident_photo, name="photo"),
+    path("<int:pk>/clocks/", views.incident_clocks, name="clocks"),
     path("<int:pk>/<slug:action>/", views.incident_action, name="action"),
     path("repeats/", views.repeat_list, name="repeats"),
     path("sla/", report_views.sla_report, name="sla_report"),

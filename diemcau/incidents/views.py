@@ -1,8 +1,10 @@
 """Pages: the list, reporting on a phone, the incident with its timeline and actions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -11,10 +13,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from diemcau.core.exports import export_response
-from diemcau.core.listing import Column, paginate, sort_queryset, wants_export
-from diemcau.incidents import access, services
+from diemcau.core.listing import Column, page_columns, paginate, sort_queryset, wants_export
+from diemcau.incidents import access, live, services
 from diemcau.incidents.choices import Channel, ClockState, EventKind, Status
-from diemcau.incidents.forms import IncidentFilter, NoteForm, ReportForm, ResolveForm, TriageForm
+from diemcau.incidents.forms import (
+    CloseForm,
+    IncidentFilter,
+    NoteForm,
+    ReportForm,
+    ResolveForm,
+    ThirdPartyForm,
+    TriageForm,
+)
 from diemcau.incidents.models import Clock, IncidentEvent, RepeatFlag, SymptomGuide
 from diemcau.inventory.access import organizations_for_user, site_for_user
 from diemcau.inventory.models import Organization, Term
@@ -22,6 +32,21 @@ from diemcau.inventory.models import Organization, Term
 
 def _local(value):
     return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if value else ""
+
+
+def refresh_seconds() -> int:
+    """How often the list and the incident page refresh their SLA clocks by themselves."""
+    return getattr(settings, "INCIDENT_LIVE_REFRESH_SECONDS", 60)
+
+
+def _is_late(clock) -> bool:
+    figures = getattr(clock, "live", None)
+    return clock.state in (ClockState.MISSED, ClockState.OVERDUE) or bool(figures and figures.overdue)
+
+
+def _missed_by(incident) -> list[str]:
+    """Names of the organisations that missed a target of this incident (any holding, not only the current)."""
+    return list(dict.fromkeys(c.holder.name for c in incident.watched_clocks if _is_late(c)))
 
 
 INCIDENT_COLUMNS = [
@@ -34,7 +59,25 @@ INCIDENT_COLUMNS = [
     Column("status", gettext_lazy("Status"), lambda i: i.get_status_display(), "status"),
     Column("next_due_at", gettext_lazy("Next target"), lambda i: i.next_due_at, "next_due_at"),
     Column("breached", gettext_lazy("Target missed"), lambda i: i.breached, "breached"),
+    Column("missed_by", gettext_lazy("Missed by"), _missed_by, export_only=True),
 ]
+WATCHED = [*ClockState.live_values(), ClockState.MISSED]
+
+
+def _watched_clocks(state=WATCHED):
+    return Prefetch("clocks", queryset=Clock.objects.filter(state__in=state).select_related("holder").order_by(
+        "due_at", "pk"), to_attr="watched_clocks")
+
+
+def _with_live_clocks(incidents, now, calendars):
+    """The next target of each incident as it stands now, and who missed one (clocks prefetched)."""
+    for incident in incidents:
+        running = [c for c in incident.watched_clocks if c.state in ClockState.live_values()]
+        live.attach(running, now=now, calendars=calendars)
+        ordered = sorted(running, key=lambda c: (c.state == ClockState.PAUSED, c.due_at or now))
+        incident.next_clock = ordered[0] if ordered else None
+        incident.missed_by = [] if incident.duplicate_of_id else _missed_by(incident)
+    return incidents
 
 
 @login_required
@@ -44,7 +87,7 @@ def incident_list(request):
         Organization.objects.filter(pk=user.organization_id)
     filter_form = IncidentFilter(request.GET or None, holders=holders)
     # Prefetched rather than joined: with joins SQLite stops walking the date index at a million rows.
-    qs = access.incidents_for_user(user).prefetch_related("site", "holder", "symptoms")
+    qs = access.incidents_for_user(user).prefetch_related("site", "holder", "symptoms", _watched_clocks())
     if filter_form.is_valid():
         qs = filter_form.apply(qs)
     qs, sort = sort_queryset(qs, request, INCIDENT_COLUMNS, "-reported_at")
@@ -58,11 +101,19 @@ def incident_list(request):
     query.pop("page", None)
     sort_query = query.copy()
     sort_query.pop("sort", None)
-    return render(request, "incidents/incident_list.html", {
-        "page": paginate(request, qs), "filter": filter_form, "columns": INCIDENT_COLUMNS, "sort": sort,
-        "query": query.urlencode(), "sort_query": sort_query.urlencode(), "now": timezone.now(),
-        "can_report": access.report_sites_for_user(user).exists(),
-    })
+    now = timezone.now()
+    page = paginate(request, qs)
+    _with_live_clocks(page.object_list, now, live.request_calendars(request))
+    context = {
+        "page": page, "filter": filter_form, "columns": page_columns(INCIDENT_COLUMNS), "sort": sort,
+        "query": query.urlencode(), "sort_query": sort_query.urlencode(), "now": now,
+        "refresh_seconds": refresh_seconds(),
+    }
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "incident-rows":
+        # The list refreshing itself: only the rows.
+        return render(request, "incidents/_incident_rows.html", context)
+    context["can_report"] = access.report_sites_for_user(user).exists()
+    return render(request, "incidents/incident_list.html", context)
 
 
 @login_required
@@ -108,8 +159,8 @@ def incident_detail(request, pk):
     cause_names = {t.code: t.name for t in Term.objects.filter(taxonomy="cause")}
     for event in events:
         event.cause_label = cause_names.get((event.data or {}).get("suspected_cause"), "")
-    clocks = list(Clock.objects.filter(incident=incident).select_related("holder", "holding").order_by(
-        "holding__period", "target"))
+    now = timezone.now()
+    clocks = _clocks_of(request, incident, now)
     symptoms = list(incident.symptoms.all())
     guides = list(SymptomGuide.objects.filter(symptom__in=symptoms).select_related("symptom"))
     routed = services.route_holder(incident.site, incident.suspected_cause)
@@ -123,8 +174,8 @@ def incident_detail(request, pk):
     }
     return render(request, "incidents/incident_detail.html", {
         "incident": incident, "site": incident.site, "events": events, "clocks": clocks, "symptoms": symptoms,
-        "guides": guides, "can": can, "now": timezone.now(), "ClockState": ClockState, "Status": Status,
-        "EventKind": EventKind,
+        "guides": guides, "can": can, "now": now, "ClockState": ClockState, "Status": Status,
+        "EventKind": EventKind, "refresh_seconds": refresh_seconds(), "missed_by": _names_missed(clocks),
         "triage_form": TriageForm(initial={
             "severity": incident.severity, "suspected_cause": incident.suspected_cause_id,
             "important_meeting": incident.important_meeting, "holder": incident.holder_id,
@@ -132,7 +183,30 @@ def incident_detail(request, pk):
         "routed": routed if routed.pk != incident.holder_id else None,
         "resolve_form": ResolveForm(initial={"cause_found": incident.suspected_cause_id}, prefix="resolve"),
         "note_form": NoteForm(),
+        "party_form": ThirdPartyForm(prefix="party", exclude_holder=incident.holder_id),
+        "close_form": CloseForm(prefix="close"),
     })
+
+
+def _clocks_of(request, incident, now):
+    clocks = Clock.objects.filter(incident=incident).select_related("holder", "holding").order_by(
+        "holding__period", "target")
+    return live.attach(clocks, now=now, calendars=live.request_calendars(request))
+
+
+def _names_missed(clocks):
+    return list(dict.fromkeys(c.holder.name for c in clocks if _is_late(c)))
+
+
+@login_required
+def incident_clocks(request, pk):
+    """The SLA clocks card as it stands now (the incident page refreshes it by itself)."""
+    incident = access.incident_for_user(request.user, pk)
+    now = timezone.now()
+    clocks = _clocks_of(request, incident, now)
+    return render(request, "incidents/_clocks.html", {
+        "incident": incident, "clocks": clocks, "now": now, "refresh_seconds": refresh_seconds(),
+        "missed_by": _names_missed(clocks), "oob": True})
 
 
 ACTIONS = {
@@ -140,11 +214,14 @@ ACTIONS = {
     "acknowledge": ("work", NoteForm, lambda i, u, d: services.incident_acknowledge(i, user=u, note=d["note"])),
     "respond": ("work", NoteForm, lambda i, u, d: services.incident_respond(i, user=u, note=d["note"])),
     "pause": ("work", NoteForm, lambda i, u, d: services.incident_pause(i, user=u, note=d["note"])),
+    "third_party": ("work", ThirdPartyForm, lambda i, u, d: services.incident_wait_for_party(
+        i, user=u, party=d["party"], party_name=d["party_name"], note=d["note"])),
     "resume": ("resume", NoteForm, lambda i, u, d: services.incident_resume(i, user=u, note=d["note"])),
     "resolve": ("work", ResolveForm, lambda i, u, d: services.incident_resolve(
         i, user=u, cause_found=d["cause_found"], action_taken=d["action_taken"], resolution=d["resolution"])),
     "reopen": ("reopen", NoteForm, lambda i, u, d: services.incident_reopen(i, user=u, reason=d["note"])),
-    "close": ("close", NoteForm, lambda i, u, d: services.incident_close(i, user=u, note=d["note"])),
+    "close": ("close", CloseForm, lambda i, u, d: services.incident_close(
+        i, user=u, note=d["note"], duplicate_of=d.get("duplicate_of"))),
     "comment": ("comment", NoteForm, lambda i, u, d: services.incident_comment(i, user=u, note=d["note"])),
     "triage": ("triage", TriageForm, lambda i, u, d: services.incident_triage(
         i, user=u, severity=d["severity"], suspected_cause=d["suspected_cause"],
@@ -164,8 +241,9 @@ def incident_action(request, pk, action):
     incident = access.incident_for_user(request.user, pk)
     permission, form_class, call = ACTIONS[action]
     access.check(PERMISSIONS[permission](request.user, incident))
-    prefix = {"resolve": "resolve", "triage": "triage"}.get(action)
-    form = form_class(request.POST, prefix=prefix)
+    prefix = {"resolve": "resolve", "triage": "triage", "third_party": "party", "close": "close"}.get(action)
+    form = form_class(request.POST, prefix=prefix, **({"user": request.user, "incident": incident}
+                                                     if form_class is CloseForm else {}))
     if form.is_valid():
         try:
             call(incident, request.user, form.cleaned_data)

@@ -91,11 +91,27 @@ def test_acknowledging_in_time_means_no_escalation_of_that_target(province, repo
     assert Clock.objects.get(incident=incident, target="acknowledge").state == "met"
 
 
-def test_a_paused_incident_is_not_escalated(province, report, at):
+def test_an_acknowledged_incident_waiting_for_the_reporter_is_not_escalated(province, report, at):
     from diemcau.incidents import services
 
+    # High: respond within 120 working minutes → due 10:00 without the pause.
+    incident = report(province.site_a, province.tech, local(2026, 3, 9, 8, 0), severity="high")
+    with at(local(2026, 3, 9, 8, 3)):
+        services.incident_acknowledge(incident, user=province.tech)
+    with at(local(2026, 3, 9, 8, 5)):
+        services.incident_pause(incident, user=province.tech, note="Chờ mở cửa phòng họp")
+    with at(local(2026, 3, 9, 10, 30)):
+        assert escalation.sla_scan() == {"warned": 0, "escalated": 0}
+
+
+def test_waiting_for_the_reporter_does_not_stop_the_acknowledge_clock(province, report, at):
+    from diemcau.incidents import services
+
+    # Paused five minutes after the report, never acknowledged: the acknowledge target (08:30) still passes.
     incident = report(province.site_a, province.tech, local(2026, 3, 9, 8, 0), severity="high")
     with at(local(2026, 3, 9, 8, 5)):
         services.incident_pause(incident, user=province.tech, note="Chờ mở cửa phòng họp")
-    with at(local(2026, 3, 9, 10, 0)):
-        assert escalation.sla_scan() == {"warned": 0, "escalated": 0}
+    with at(local(2026, 3, 9, 8, 31)):
+        assert escalation.sla_scan() == {"warned": 0, "escalated": 1}
+    [first] = events(incident, EventKind.ESCALATED)
+    assert first.data == {"target": "acknowledge", "level": 1}

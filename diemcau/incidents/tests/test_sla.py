@@ -130,9 +130,11 @@ def test_an_operator_contract_overrides_the_default_targets(province, report):
     assert clocks(incident)["acknowledge"].due_at == local(2026, 3, 9, 8, 30)
 
 
-def test_triage_to_critical_recomputes_the_current_holders_targets(province, report, at):
+def test_triage_to_critical_gives_the_current_holder_the_critical_targets_from_the_triage(province, report, at):
+    # Saturday 22:00, normal: no working time spent. Critical from 22:05: acknowledge within 15 min, 24/7.
     incident = report(province.site_a, province.tech, local(2026, 3, 7, 22, 0))
     with at(local(2026, 3, 7, 22, 5)):
         services.incident_triage(incident, user=province.staff, severity="critical", suspected_cause=None,
                                  important_meeting=False)
-    assert clocks(incident)["acknowledge"].due_at == local(2026, 3, 7, 22, 15)
+    ack = clocks(incident)["acknowledge"]
+    assert ack.due_at == local(2026, 3, 7, 22, 20) and ack.around_the_clock and ack.carried_seconds == 0
