@@ -156,10 +156,25 @@ class IncidentFilter(BootstrapMixin, forms.Form):
 
 
 class PolicyForm(BootstrapMixin, forms.ModelForm):
+    """New targets apply to incidents handed over from now on; to open ones only if ticked, with a reason."""
+
+    apply_to_open = forms.BooleanField(
+        label=_("Also apply to the open incidents it governs, from now"), required=False,
+        help_text=_("Each open incident gets a step saying who applied the new targets and why; "
+                    "targets already met or missed keep their figures."))
+    reason = forms.CharField(label=_("Reason for applying to open incidents"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
     class Meta:
         model = SlaPolicy
         fields = ["severity", "operator", "acknowledge_minutes", "respond_minutes", "resolve_minutes",
                   "around_the_clock", "warn_percent"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("apply_to_open") and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the new targets also apply to open incidents."))
+        return data
 
 
 class CalendarDayForm(BootstrapMixin, forms.ModelForm):

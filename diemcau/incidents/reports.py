@@ -2,11 +2,14 @@
 
 A clock counts in the month it started (Hanoi time). Compliance = clocks met
 in time ÷ clocks decided (met in time, missed, or still running past the
-target); clocks handed over in time and clocks still running within target
-are not decided yet and left out. MTTA and MTTR are the mean clock time
-(working hours for working-hour targets, pauses excluded) of the acknowledge
-and resolve clocks that were met, late or not. "Incidents held" counts the
-times an organisation received an incident.
+target); clocks handed over in time, clocks still running within target and
+clocks of problems that cleared by themselves ("tự hết": monitoring saw the
+link recover before anyone acted) are left out, and the self-cleared ones
+are counted apart. MTTA and MTTR are the mean clock time (working hours for
+working-hour targets, pauses excluded) of the acknowledge and resolve clocks
+that a person met, late or not. "Incidents held" counts the times an
+organisation received an incident. Reports closed as duplicates count
+nowhere.
 
 The tallies (``SlaTally``) hold these sums per holder, site organisation and
 month, so the report reads a few thousand rows whatever the number of
@@ -33,13 +36,25 @@ class Row:
     label: str = ""
     is_operator: bool = False
     incidents: int = 0
-    figures: dict = field(default_factory=dict)  # target → {"met", "missed", "answered", "seconds"}
+    figures: dict = field(default_factory=dict)  # target → {"met", "missed", "answered", "seconds", "self_cleared"}
 
     def compliance(self, target):
+        """Percent met of the decided clocks; None (shown "—") only when nothing was decided (0 is 0 %)."""
         f = self.figures.get(target)
         if not f or not (f["met"] + f["missed"]):
             return None
         return round(100 * f["met"] / (f["met"] + f["missed"]), 1)
+
+    @property
+    def self_cleared(self) -> int:
+        """Incidents whose problem cleared by itself before the holder resolved it (counted neither met nor missed)."""
+        f = self.figures.get(Target.RESOLVE)
+        return f["self_cleared"] if f else 0
+
+    @property
+    def missed(self) -> int:
+        """Targets missed (acknowledge, respond and resolve together)."""
+        return sum(f["missed"] for f in self.figures.values())
 
     def mean_minutes(self, target):
         f = self.figures.get(target)
@@ -81,14 +96,15 @@ class Report:
 
 
 SUMS = {"met": Sum("met"), "missed": Sum("missed"), "answered": Sum("answered"),
-        "seconds": Sum("answered_seconds"), "started": Sum("started")}
+        "seconds": Sum("answered_seconds"), "started": Sum("started"), "self_cleared": Sum("self_cleared")}
 
 
 def _rows(tallies, key):
     rows: dict = {}
     for r in tallies.values(key, "target").annotate(**SUMS).order_by():
         row = rows.setdefault(r[key], Row(key=r[key]))
-        row.figures[r["target"]] = {name: r[name] or 0 for name in ("met", "missed", "answered", "seconds")}
+        row.figures[r["target"]] = {name: r[name] or 0
+                                    for name in ("met", "missed", "answered", "seconds", "self_cleared")}
         if r["target"] == Target.RESOLVE:
             row.incidents = r["started"] or 0
     return rows

@@ -418,6 +418,19 @@ def incident_reopen(incident: Incident, *, user, reason: str) -> Incident:
     return incident
 
 
+@transaction.atomic
+def incident_retarget(incident: Incident, *, user, reason: str, policies: PolicyBook | None = None,
+                      policy_id: int | None = None, at: dt.datetime | None = None) -> IncidentEvent:
+    """The department applies today's policy to this open incident: new targets from now, with who and why."""
+    _require_open(incident)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the new targets also apply to open incidents.")})
+    snapshot = targets_snapshot(severity=incident.severity, important=incident.important_meeting,
+                                holder_id=incident.holder_id, policies=policies)
+    return _step(incident, EventKind.RETARGETED, user=user, note=reason.strip(), at=at,
+                 data={"sla": snapshot, "policy": policy_id})
+
+
 def _original(incident: Incident) -> Incident:
     return incident.duplicate_of if incident.duplicate_of_id else incident
 

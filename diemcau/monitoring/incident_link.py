@@ -106,7 +106,8 @@ def _cleared(alert, at) -> None:
             % {"detail": alert.detail})
         return
     _symptom, cause, _severity = ROUTING.get(alert.problem, ROUTING[Problem.LOSS])
+    # Stamped when the link cleared, not when this runs; counted as "cleared by itself", not as met.
     incident_resolve(incident, user=None, cause_found=_term("cause", cause) or _term("cause", "unknown"),
-                     action_taken=_term("action", "keep"),
+                     action_taken=_term("action", "keep"), at=at, self_cleared=True,
                      resolution=_("Cleared by itself: monitoring shows the problem has been gone for several "
                                   "rounds (%(detail)s).") % {"detail": alert.detail})
