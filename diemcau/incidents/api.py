@@ -182,7 +182,7 @@ def _term(taxonomy, code, field):
 
 
 def _detail_qs(user):
-    clocks = Clock.objects.select_related("holder").order_by("holding__period", "target")
+    clocks = Clock.objects.select_related("holder").order_by("holding__period", "started_at", "pk")
     return access.incidents_for_user(user).select_related(
         "site", "holder", "suspected_cause", "cause_found", "action_taken").prefetch_related(
         "symptoms", Prefetch("clocks", queryset=clocks, to_attr="api_clocks"))

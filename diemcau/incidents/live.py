@@ -20,7 +20,7 @@ from diemcau.incidents.sla import Calendars
 
 @dataclass(frozen=True)
 class Figures:
-    """One clock at one moment; minutes are rounded down."""
+    """One clock at one moment. Minutes used and late are rounded down, minutes left up (40 used + 20 left = 60)."""
 
     used_seconds: int
     carried_seconds: int
@@ -51,7 +51,7 @@ class Figures:
     def left_minutes(self) -> int | None:
         if self.left_seconds is None:
             return None
-        return self.left_seconds // 60 if self.left_seconds >= 0 else -((-self.left_seconds) // 60)
+        return -(-self.left_seconds // 60) if self.left_seconds >= 0 else -((-self.left_seconds) // 60)
 
     @property
     def late_minutes(self) -> int:

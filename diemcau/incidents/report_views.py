@@ -56,14 +56,16 @@ def sla_report(request):
 
 def _excel(report, start_day, end_day):
     header = [_("Organisation"), _("Incidents held"), _("MTTA (min)"), _("MTTR (min)"),
-              _("Acknowledged in time (%)"), _("Responded in time (%)"), _("Resolved in time (%)")]
-    kinds = ["", "", "", "", PERCENT, PERCENT, PERCENT]
+              _("Acknowledged in time (%)"), _("Responded in time (%)"), _("Resolved in time (%)"),
+              _("Cleared by itself"), _("Targets missed")]
+    kinds = ["", "", "", "", PERCENT, PERCENT, PERCENT, "", ""]
 
     def columns(first_header):
         return [ExportColumn(h, k) for h, k in zip([first_header, *header[1:]], kinds, strict=True)]
 
     def figures(rows):
-        return ([r.label, r.incidents, r.mtta, r.mttr, r.ack_pct, r.respond_pct, r.resolve_pct] for r in rows)
+        return ([r.label, r.incidents, r.mtta, r.mttr, r.ack_pct, r.respond_pct, r.resolve_pct, r.self_cleared,
+                 r.missed] for r in rows)
 
     period = _("From %(start)s to %(end)s") % {"start": start_day.strftime("%m/%Y"),
                                                "end": end_day.strftime("%m/%Y")}

@@ -432,7 +432,9 @@ def incident_retarget(incident: Incident, *, user, reason: str, policies: Policy
 
 
 def _original(incident: Incident) -> Incident:
-    return incident.duplicate_of if incident.duplicate_of_id else incident
+    """The report a duplicate points to (read afresh: the object in hand may be older than its closing)."""
+    original_id = Incident.objects.filter(pk=incident.pk).values_list("duplicate_of_id", flat=True).first()
+    return Incident.objects.get(pk=original_id) if original_id else incident
 
 
 @transaction.atomic

@@ -26,6 +26,7 @@ from diemcau.incidents.forms import (
     TriageForm,
 )
 from diemcau.incidents.models import Clock, IncidentEvent, RepeatFlag, SymptomGuide
+from diemcau.incidents.sla import TARGETS
 from diemcau.inventory.access import organizations_for_user, site_for_user
 from diemcau.inventory.models import Organization, Term
 
@@ -189,8 +190,9 @@ def incident_detail(request, pk):
 
 
 def _clocks_of(request, incident, now):
-    clocks = Clock.objects.filter(incident=incident).select_related("holder", "holding").order_by(
-        "holding__period", "target")
+    """The incident's clocks by holding, then acknowledge, respond, resolve; with their figures for now."""
+    clocks = sorted(Clock.objects.filter(incident=incident).select_related("holder", "holding"),
+                    key=lambda c: (c.holding.period, TARGETS.index(c.target)))
     return live.attach(clocks, now=now, calendars=live.request_calendars(request))
 
 

@@ -49,3 +49,47 @@ def test_site_tech_reports_on_a_phone_and_vnpt_acknowledges_and_resolves(provinc
     assert "Mất tín hiệu quang tại xã" in timeline and "Hàn lại sợi quang bị đứt" in timeline
     incident.refresh_from_db()
     assert incident.status == "resolved" and incident.holder == province.vnpt
+
+
+def test_the_incident_page_and_list_refresh_their_clocks_by_themselves(province, page_for, settings):
+    """htmx polling (no inline script): the time used moves while the page stays open, with no event."""
+    import time_machine
+
+    from diemcau.incidents.services import incident_report
+    from diemcau.incidents.tests.conftest import local
+
+    settings.INCIDENT_LIVE_REFRESH_SECONDS = 1
+    with time_machine.travel(local(2026, 3, 9, 8, 0), tick=False):
+        incident = incident_report(site=province.site_a, user=province.tech, symptoms=[term("symptom", "audio_loss")])
+    page = page_for(province.head)
+    ack = "#clocks tr[data-target=acknowledge] .clock-used"
+    with time_machine.travel(local(2026, 3, 9, 8, 15), tick=True):
+        page.goto(incident.get_absolute_url())
+        assert page.inner_text(ack).startswith("15/60′")
+    with time_machine.travel(local(2026, 3, 9, 8, 40), tick=True):
+        page.wait_for_function("s => document.querySelector(s).textContent.trim().startsWith('40/60')", arg=ack,
+                               timeout=10_000)
+        page.screenshot(path=_shot("incident-clocks-0840.png"), full_page=True)
+    with time_machine.travel(local(2026, 3, 9, 9, 10), tick=True):
+        page.wait_for_function("s => document.querySelector(s).textContent.includes('trễ 10')", arg=ack,
+                               timeout=10_000)
+        assert "quá hạn" in page.inner_text("#next-target")
+        page.goto("/incidents/")
+        assert "đã dùng 70/60′" in page.inner_text("#incident-rows")
+    with time_machine.travel(local(2026, 3, 9, 9, 30), tick=True):
+        page.wait_for_function("() => document.querySelector('#incident-rows').textContent.includes('đã dùng 90/60')",
+                               timeout=10_000)
+        page.screenshot(path=_shot("incident-list-0930.png"), full_page=True)
+    assert incident.events.count() == 1
+    assert not page.locator("script:not([src])").count()
+
+
+def _shot(name):
+    """Screenshots go where DIEMCAU_SHOTS says (to look at them), else nowhere that lasts."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(os.environ.get("DIEMCAU_SHOTS") or tempfile.gettempdir())
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / name)
