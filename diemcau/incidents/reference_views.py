@@ -9,7 +9,13 @@ from django.views.decorators.http import require_POST
 
 from diemcau.incidents import access, rules
 from diemcau.incidents.forms import CalendarDayForm, GuideForm, PolicyForm, WebhookForm
-from diemcau.incidents.models import CalendarChange, CalendarDay, SlaPolicy, SymptomGuide, WebhookEndpoint
+from diemcau.incidents.models import (
+    CalendarChange,
+    CalendarDay,
+    SlaPolicy,
+    SymptomGuide,
+    WebhookEndpoint,
+)
 from diemcau.incidents.sla import DEFAULT_POLICIES
 
 

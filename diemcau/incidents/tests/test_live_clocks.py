@@ -81,8 +81,9 @@ def test_pages_with_clocks_read_a_fixed_number_of_queries(province, report, clie
     client = client_for(province.staff)
     with django_assert_max_num_queries(7):
         client.get(reverse("incidents:clocks", args=[incident.pk]))
-    from diemcau.accounts.models import ApiToken
     from django.test import Client
+
+    from diemcau.accounts.models import ApiToken
 
     _, key = ApiToken.issue(user=province.staff, name="noc")
     with django_assert_max_num_queries(8):
