@@ -15,14 +15,18 @@ from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
 from diemcau import __version__
+from diemcau.accounts import throttle
 from diemcau.accounts.models import ApiToken
 from diemcau.core.apps import DiemcauAppConfig
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
+        throttle.bearer_check(request, token)
         user = ApiToken.authenticate(token)
-        if user is not None:
+        if user is None:
+            throttle.bearer_failed(request, token)
+        else:
             request.user = user
         return user
 

@@ -20,16 +20,51 @@ def province(db):
     return make_province()
 
 
+def _verified_device(user):
+    """A confirmed authenticator for a user who needs (or has) two-step verification."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from diemcau.accounts import mfa
+
+    device = mfa.totp_device(user)
+    if device is None and mfa.mfa_required(user):
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    return device
+
+
 @pytest.fixture
 def client_for():
-    """``client_for(user)`` gives a test client signed in as that user."""
+    """``client_for(user)`` gives a test client signed in as that user — past the second
+    step too, as after typing a code, for roles that require it."""
 
     def build(user):
+        import time
+
+        from django_otp import DEVICE_ID_SESSION_KEY
+
+        from diemcau.accounts.mfa import RECENT_KEY
+
         client = Client()
         client.force_login(user)
+        device = _verified_device(user)
+        if device is not None:
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session[RECENT_KEY] = time.time()
+            session.save()
         return client
 
     return build
+
+
+def totp_now(device) -> str:
+    """The code the user's authenticator app would show now (one not used yet)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if device.last_t >= totp.t():  # already used in this 30 s window: the app's next code is accepted too
+        totp.time = totp.time + device.step
+    return f"{totp.token():0{device.digits}d}"
 
 
 @pytest.fixture(scope="session")
@@ -64,8 +99,14 @@ def page_for(chromium, live_server):
         page.goto("/accounts/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
+        device = _verified_device(user)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        if device is not None:  # the second step, with the code the phone would show
+            device.refresh_from_db()
+            page.fill("#id_code", totp_now(device))
+            page.click("button[type=submit]")
+            page.wait_for_url(lambda url: "/accounts/mfa/" not in url)
         return page
 
     yield build

@@ -15,4 +15,10 @@ class AccountsConfig(DiemcauAppConfig):
     def nav(self):
         from diemcau.accounts.choices import Role
 
-        return ((_("Users"), "accounts:users", {Role.DOST_ADMIN}),)
+        return (
+            (_("Users"), "accounts:users", {Role.DOST_ADMIN}),
+            (_("Locked accounts"), "accounts:locks", {Role.DOST_ADMIN, Role.DOST_STAFF, Role.AUDITOR}),
+        )
+
+    def ready(self):
+        from diemcau.accounts import signals  # noqa: F401

@@ -21,6 +21,13 @@ class User(AbstractUser):
         verbose_name=_("organisation"),
     )
     phone = models.CharField(_("phone"), max_length=40, blank=True)
+    is_wall_display = models.BooleanField(
+        _("wall display account"), default=False,
+        help_text=_("A read-only screen in a meeting room (the readiness board): its session is never "
+                    "ended for inactivity or age. Give such an account the least role it needs."),
+    )
+    last_seen_at = models.DateTimeField(_("last active"), null=True, blank=True, editable=False)
+    password_changed_at = models.DateTimeField(_("password changed"), null=True, blank=True, editable=False)
 
     REQUIRED_FIELDS = ["email"]
 
@@ -51,6 +58,10 @@ class User(AbstractUser):
     @property
     def is_dost_admin(self) -> bool:
         return self.role == Role.DOST_ADMIN
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     def clean(self):
         super().clean()
@@ -106,4 +117,6 @@ class ApiToken(models.Model):
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
             token.last_used_at = now
             token.save(update_fields=["last_used_at"])
+            # Token use is activity: an integration account is not disabled as idle.
+            User.objects.filter(pk=token.user_id).update(last_seen_at=now)
         return token.user

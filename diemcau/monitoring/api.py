@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.security import HttpBearer
 
+from diemcau.accounts import throttle
 from diemcau.monitoring import ingest, meeting_hints
 from diemcau.monitoring.models import AgentToken
 
@@ -23,7 +24,11 @@ class AgentTokenAuth(HttpBearer):
     """``Authorization: Bearer dca_…``: the site's agent token (hashed, revocable)."""
 
     def authenticate(self, request, token):
-        return AgentToken.authenticate(token)
+        throttle.bearer_check(request, token)
+        agent = AgentToken.authenticate(token)
+        if agent is None:
+            throttle.bearer_failed(request, token)
+        return agent
 
 
 router = Router(tags=["agent"], auth=AgentTokenAuth())
