@@ -63,9 +63,18 @@ def _print_banner(port: str) -> bool:
     print(f"  Open http://{host}:{port}/ in a browser.\n")
     demo_users = User.objects.filter(email__endswith="@demo.invalid").select_related("organization").order_by("role")
     if demo_users:
+        from diemcau.accounts import mfa
+
         print(f"  Demo logins (password for all: {DEMO_PASSWORD}):")
         for user in demo_users:
             print(f"    {user.username:<14} {user.get_role_display():<34} {user.organization.name}")
+        second_step = [u.username for u in demo_users if mfa.mfa_required(u)]
+        if second_step:
+            from base64 import b32encode
+
+            key = b32encode(bytes.fromhex(mfa.DEMO_KEY_HEX)).decode()
+            print(f"\n  {', '.join(second_step)} also need a two-step code: add the key {key} to an")
+            print(f"  authenticator app, or print the current code with: diemcau demo_code {second_step[0]}")
     print("\n  Stop with Ctrl+C.\n", flush=True)
     return bool(demo_users)
 

@@ -106,3 +106,16 @@ def verify_code(user, code: str):
         return device if device is not None and device.verify_token(code) else None
     recovery = StaticDevice.objects.filter(user=user, name="recovery", confirmed=True).first()
     return recovery if recovery is not None and recovery.verify_token(code.lower()) else None
+
+
+DEMO_KEY_HEX = "3132333435363738393031323334353637383930"  # the RFC 6238 test key; demo accounts only
+DEMO_EMAIL_DOMAIN = "@demo.invalid"
+
+
+def demo_enrol(user) -> TOTPDevice:
+    """The demo province's accounts whose role requires a second step get a known key,
+    printed by ``diemcau run`` with ``diemcau demo_code`` to show the current code."""
+    if not user.email.endswith(DEMO_EMAIL_DOMAIN):
+        raise ValueError("only demo accounts get the demo key")
+    TOTPDevice.objects.filter(user=user).delete()
+    return TOTPDevice.objects.create(user=user, name="authenticator", key=DEMO_KEY_HEX, confirmed=True)

@@ -36,3 +36,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for role, user in ctx.users.items():
             self.stdout.write(f"  {user.username:<14} {role:<11} {user.organization.name}")
+        self.stdout.write("Roles that require two-step verification ask for a code: diemcau demo_code USERNAME prints it.")
