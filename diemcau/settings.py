@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 import diemcau
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "diemcau.core.middleware.LanguageMiddleware",
@@ -162,6 +164,9 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 AXES_CLIENT_IP_CALLABLE = "diemcau.lib.net.client_ip"
 AXES_LOCKOUT_CALLABLE = "diemcau.accounts.views.locked_out"
 AXES_VERBOSE = False
+# axes.W006 wants the address in the lock key; the address is throttled separately (below),
+# with its own limit, so one office behind one address is not locked out by one user.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 LOGIN_IP_LIMIT = env_int("LOGIN_IP_LIMIT", 20)
 LOGIN_IP_WINDOW_MINUTES = env_int("LOGIN_IP_WINDOW_MINUTES", 15)
 API_TOKEN_IP_LIMIT = env_int("API_TOKEN_IP_LIMIT", 20)
@@ -191,13 +196,47 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", SESSION_MAX_HOURS * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", False)
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", BEHIND_TLS_PROXY)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", BEHIND_TLS_PROXY)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_TLS_PROXY else None
 # How many reverse proxies append to X-Forwarded-For in front of the app (nginx: 1).
 # The client address (audit log, throttles) is read that many entries from the end.
 PROXY_COUNT = env_int("PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
+
+# Security headers (docs/security.md lists what the app sends; nginx adds nothing that
+# contradicts them). Content-Security-Policy: scripts, styles, fonts and images from this
+# server only — no inline script anywhere (behaviour sits in static files, data in
+# data-* attributes or json_script). Style *attributes* stay allowed: server-computed bar
+# widths use them, and an attribute cannot run script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HSTS is sent only on requests that arrived over TLS (Django checks request.is_secure()),
+# so a plain-HTTP demo never pins the browser. Production: BEHIND_TLS_PROXY=1 (docs/deploy.md).
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind the TLS proxy, plain HTTP is redirected (nginx does it first; this is the second line)
+# and cookies are sent over TLS only. /healthz stays reachable over HTTP for local probes.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", BEHIND_TLS_PROXY)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Vietnamese first, English available; stored in UTC, shown in Hanoi time.
 LANGUAGE_CODE = "vi"
