@@ -14,10 +14,12 @@ class AccountsConfig(DiemcauAppConfig):
     @property
     def nav(self):
         from diemcau.accounts.choices import Role
+        from diemcau.audit.access import AUDIT_READERS
 
         return (
             (_("Users"), "accounts:users", {Role.DOST_ADMIN}),
             (_("Locked accounts"), "accounts:locks", {Role.DOST_ADMIN, Role.DOST_STAFF, Role.AUDITOR}),
+            (_("Audit log"), "audit:list", AUDIT_READERS),
         )
 
     def ready(self):

@@ -9,10 +9,4 @@ class AuditConfig(DiemcauAppConfig):
     label = "audit"
     verbose_name = _("Audit log")
     url_prefix = "audit"
-    nav_order = 95
-
-    @property
-    def nav(self):
-        from diemcau.audit.access import AUDIT_READERS
-
-        return ((_("Audit log"), "audit:list", AUDIT_READERS),)
+    # Its menu entry sits with the accounts' (see accounts.apps): one dropdown, a short bar.
