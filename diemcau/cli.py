@@ -73,8 +73,9 @@ def _print_banner(port: str) -> bool:
             from base64 import b32encode
 
             key = b32encode(bytes.fromhex(mfa.DEMO_KEY_HEX)).decode()
-            print(f"\n  {', '.join(second_step)} also need a two-step code: add the key {key} to an")
-            print(f"  authenticator app, or print the current code with: diemcau demo_code {second_step[0]}")
+            command = os.path.join(os.path.dirname(sys.executable), "diemcau")
+            print(f"\n  Two-step verification for {', '.join(second_step)}: add the key {key}")
+            print(f"  to an authenticator app, or print the current code with: {command} demo_code {second_step[0]}")
     print("\n  Stop with Ctrl+C.\n", flush=True)
     return bool(demo_users)
 
