@@ -53,6 +53,17 @@ def record_change(
     via: str = ChangeVia.WEB, site=None,
 ) -> ChangeRecord | None:
     """Write one history row; an update that changed nothing writes none."""
+    record = change_record(obj, user=user, action=action, before=before, via=via, site=site)
+    if record is not None:
+        record.save()
+    return record
+
+
+def change_record(
+    obj: models.Model, *, user, action: str, before: dict | None = None,
+    via: str = ChangeVia.WEB, site=None,
+) -> ChangeRecord | None:
+    """The history row ``record_change`` writes, unsaved: for writers that save many at once (bulk_create)."""
     after = snapshot(obj)
     if action == ChangeAction.CREATE:
         changes = {k: [None, v] for k, v in after.items() if v not in (None, "")}
@@ -62,7 +73,7 @@ def record_change(
             return None
     else:
         changes = {}
-    return ChangeRecord.objects.create(
+    return ChangeRecord(
         content_type=ContentType.objects.get_for_model(type(obj)),
         object_id=obj.pk,
         object_repr=str(obj)[:200],

@@ -1,11 +1,13 @@
-"""The import workbook's format: sheets, columns, cell parsers and file sniffing.
+"""The import workbook's format: sheets, columns, cell parsers, what a run reports.
 
-Shared by the importer (reading) and the template builder (writing), so the
-template a unit downloads is always the file the importer reads.
+Shared by the importer (``import_read`` reads the file with these specs,
+``import_apply`` matches and writes) and the template builder (writing), so
+the template a unit downloads is always the file the importer reads.
 """
 
 import io
 import re
+import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable
@@ -14,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from diemcau.inventory import access
 from diemcau.inventory.choices import (
     AUDIO_CODECS,
     ORG_KIND_OPERATOR,
@@ -25,12 +28,13 @@ from diemcau.inventory.choices import (
     Resolution,
     Taxonomy,
 )
+from diemcau.inventory.models import Organization, Term
 from diemcau.lib.text import fold
 
 # Rows whose site code starts with this are the template's examples: skipped.
 EXAMPLE_PREFIX = "VIDU-"
 ERRORS_SHOWN = 200
-_HEADER_SEARCH_ROWS = 10
+HEADER_SEARCH_ROWS = 10  # the header row is looked for among the first rows of a sheet
 
 # Fixed Vietnamese labels of the technical choices (file format, like headers).
 YES_NO = {True: "Có", False: "Không"}
@@ -116,6 +120,7 @@ class ImportResult:
     file_errors: list = field(default_factory=list)   # the file itself: type, encoding, size
     counts: dict = field(default_factory=dict)        # sheet title -> Counter(created/updated/unchanged)
     changes: list = field(default_factory=list)       # updates, field by field (first ones)
+    notices: list = field(default_factory=list)       # what was not read, and why (sheets not in the template)
     rows: int = 0
     applied: bool = False
 
@@ -139,14 +144,55 @@ class ImportResult:
         return total
 
 
+class ImportContext:
+    """What one run knows while reading and applying: who imports, the lookups cells resolve to, the result.
+
+    ``user`` is ``None`` for the server's own command line without ``--user``
+    (the whole province); ``organization`` restricts the rows to one unit.
+    """
+
+    def __init__(self, *, user=None, organization=None, progress=None):
+        self.user = user
+        self.organization = organization
+        self.progress = progress or (lambda done, total: None)
+        self.result = ImportResult()
+        self.terms, self.term_list = {}, {}
+        for term in Term.objects.filter(is_active=True):
+            lookup = self.terms.setdefault(term.taxonomy, {})
+            for key in (term.code, term.name_vi, term.name_en):
+                if key:
+                    lookup.setdefault(fold(key), term)
+            self.term_list.setdefault(term.taxonomy, []).append(term)
+        self.organizations = {}
+        for org in Organization.objects.filter(is_active=True).select_related("kind"):
+            self.organizations[fold(org.code)] = org
+            self.organizations.setdefault(fold(org.name), org)
+        # The command line without --user may import for the whole province.
+        self.allowed_org_ids = None if user is None else set(
+            access.organizations_where_user_adds_sites(user).values_list("pk", flat=True))
+
+    @property
+    def organization_optional(self) -> bool:
+        """A unit's own staff, or a run for one organisation, may leave the organisation column out."""
+        return self.organization is not None or bool(self.user and self.user.is_unit_user)
+
+    def error(self, title: str, row: int | None, letter: str | None, header: str | None, message) -> None:
+        self.result.errors.append(RowError(title, row, letter or "—", header or "—", str(message)))
+
+    def file_error(self, message) -> None:
+        self.result.file_errors.append(RowError("—", None, "—", "—", str(message)))
+
+
 # Cell parsers ----------------------------------------------------------------
 
-def _text(imp, raw) -> str:
+def _text(ctx, raw) -> str:
     if raw is None:
         return ""
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     text = " ".join(str(raw).split()) if not isinstance(raw, str) else raw.strip()
+    # One spelling of each letter: "ộ" typed as o + two marks (NFD) is the same text, not an update.
+    text = unicodedata.normalize("NFC", text)
     if "\ufffd" in text or any(ord(ch) < 32 and ch not in "\t\n\r" for ch in text):
         raise CellError(_("The text '%(text)s' contains unreadable characters; the file was saved with a wrong "
                           "encoding. Retype it or copy it from a Unicode source.") % {"text": text[:40]})
@@ -160,11 +206,11 @@ def _text(imp, raw) -> str:
     return text
 
 
-def _long_text(imp, raw) -> str:
+def _long_text(ctx, raw) -> str:
     if isinstance(raw, str):
-        _text(imp, raw.replace("\n", " "))
-        return raw.strip()
-    return _text(imp, raw)
+        _text(ctx, raw.replace("\n", " "))
+        return unicodedata.normalize("NFC", raw.strip())
+    return _text(ctx, raw)
 
 
 def _number(raw) -> Decimal | None:
@@ -186,7 +232,7 @@ def _number(raw) -> Decimal | None:
     return value
 
 
-def _whole(imp, raw) -> int | None:
+def _whole(ctx, raw) -> int | None:
     value = _number(raw)
     if value is None:
         return None
@@ -199,7 +245,7 @@ def _whole(imp, raw) -> int | None:
     return int(value)
 
 
-def _mbps(imp, raw) -> Decimal | None:
+def _mbps(ctx, raw) -> Decimal | None:
     value = _number(raw)
     if value is not None and value < 0:
         raise CellError(_("'%(value)s' is negative; the number cannot be below zero.") % {"value": raw})
@@ -208,16 +254,16 @@ def _mbps(imp, raw) -> Decimal | None:
     return value.quantize(Decimal("0.01")) if value is not None else None
 
 
-def _ip(imp, raw) -> str | None:
-    return _text(imp, raw) or None
+def _ip(ctx, raw) -> str | None:
+    return _text(ctx, raw) or None
 
 
-def _phone(imp, raw) -> str:
+def _phone(ctx, raw) -> str:
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         # Excel turned 0912345678 into the number 912345678: give the zero back.
         digits = str(int(raw))
         return "0" + digits if len(digits) == 9 else digits
-    return _text(imp, raw)
+    return _text(ctx, raw)
 
 
 def _choice(labels: dict, *, list_name: str):
@@ -228,8 +274,8 @@ def _choice(labels: dict, *, list_name: str):
         for alias in _EXTRA_ALIASES.get(value, []):
             lookup[alias] = value
 
-    def parse(imp, raw):
-        text = _text(imp, raw)
+    def parse(ctx, raw):
+        text = _text(ctx, raw)
         if not text:
             return None
         key = fold(text)
@@ -243,14 +289,14 @@ def _choice(labels: dict, *, list_name: str):
 
 
 def _term(taxonomy: str):
-    def parse(imp, raw):
-        text = _text(imp, raw)
+    def parse(ctx, raw):
+        text = _text(ctx, raw)
         if not text:
             return None
-        term = imp.terms[taxonomy].get(fold(text))
+        term = ctx.terms[taxonomy].get(fold(text))
         if term is None:
             raise CellError(_("'%(value)s' is not a known value; choose one of: %(allowed)s.") % {
-                "value": text, "allowed": ", ".join(t.name_vi for t in imp.term_list[taxonomy])})
+                "value": text, "allowed": ", ".join(t.name_vi for t in ctx.term_list[taxonomy])})
         return term
     return parse
 
@@ -258,8 +304,8 @@ def _term(taxonomy: str):
 def _codes(allowed: list[str]):
     canonical = {re.sub(r"[^0-9a-z]", "", v.lower()): v for v in allowed}
 
-    def parse(imp, raw):
-        text = _text(imp, raw)
+    def parse(ctx, raw):
+        text = _text(ctx, raw)
         result, unknown = [], []
         for part in re.split(r"[,;/\n]+", text):
             part = part.strip()
@@ -277,8 +323,8 @@ def _codes(allowed: list[str]):
     return parse
 
 
-def _resolution(imp, raw) -> str:
-    text = _text(imp, raw)
+def _resolution(ctx, raw) -> str:
+    text = _text(ctx, raw)
     if not text:
         return ""
     key = re.sub(r"[^0-9a-z]", "", text.lower())
@@ -292,26 +338,26 @@ def _resolution(imp, raw) -> str:
     return aliases[key]
 
 
-def _organization(imp, raw):
-    text = _text(imp, raw)
+def _organization(ctx, raw):
+    text = _text(ctx, raw)
     if not text:
         return None
-    org = imp.organizations.get(fold(text))
+    org = ctx.organizations.get(fold(text))
     if org is None:
         raise CellError(_("Unknown organisation '%(value)s'; use the organisation code from the list "
                           "in the 'Danh mục' sheet.") % {"value": text})
     return org
 
 
-def _operator(imp, raw):
-    org = _organization(imp, raw)
+def _operator(ctx, raw):
+    org = _organization(ctx, raw)
     if org is not None and org.kind.code != ORG_KIND_OPERATOR:
         raise CellError(_("'%(value)s' is not a telecom operator.") % {"value": org.code})
     return org
 
 
-def _site_code(imp, raw) -> str:
-    return _text(imp, raw).upper()
+def _site_code(ctx, raw) -> str:
+    return _text(ctx, raw).upper()
 
 
 # The file format -------------------------------------------------------------
@@ -386,18 +432,19 @@ CONTACTS = SheetSpec("contacts", "Cán bộ kỹ thuật", ("contacts", "contact
 ))
 
 SHEETS = (SITES, DEVICES, LINKS, CONTACTS)
-_FK_FIELDS = ["site", "group", "condition", "kind", "provider", "organization"]
 
 
-def _header_key(text) -> str:
+def header_key(text) -> str:
+    """How a header cell is compared with the template's (no accents, case or required-star)."""
     return fold(str(text or "").replace("(*)", "").replace("*", ""))
 
 
-def _phone_key(phone: str) -> str:
+def phone_key(phone: str) -> str:
+    """The digits of a phone number: how contacts are matched."""
     return "".join(ch for ch in phone if ch.isdigit())
 
 
-# Reading the file ------------------------------------------------------------
+# The kind of file ---------------------------------------------------------------
 
 def sniff(data: bytes) -> str | None:
     """Why these bytes are not an .xlsx workbook, or None when they may be one."""
@@ -420,8 +467,7 @@ def sniff(data: bytes) -> str | None:
             names = set(archive.namelist())
             if "xl/workbook.xml" not in names:
                 return _("This file is a zip archive or another Office document, not an Excel workbook (.xlsx).")
-            if archive.testzip() is not None:
-                return _("The file is damaged (the workbook cannot be read). Save it again from Excel.")
+            # No testzip(): it would inflate every part before the size limits are checked (lib.spreadsheet).
     except (zipfile.BadZipFile, EOFError, ValueError):
         return _("The file is damaged (the workbook cannot be read). Save it again from Excel.")
     return None

@@ -180,8 +180,12 @@ class Site(Retirable):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
+    def set_search_text(self):
+        """What the list search matches (also called by the importer's bulk writes, which skip save())."""
         self.search_text = fold(f"{self.code} {self.name} {self.room} {self.address}")
+
+    def save(self, *args, **kwargs):
+        self.set_search_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
@@ -276,8 +280,12 @@ class Device(Retirable):
         if errors:
             raise ValidationError(errors)
 
-    def save(self, *args, **kwargs):
+    def set_search_text(self):
+        """What the list search matches (also called by the importer's bulk writes, which skip save())."""
         self.search_text = fold(f"{self.manufacturer} {self.model} {self.serial} {self.software}")
+
+    def save(self, *args, **kwargs):
+        self.set_search_text()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
