@@ -81,3 +81,10 @@ CONDITION_DEGRADED = "degraded"
 CONDITION_BROKEN = "broken"
 CONDITION_UNKNOWN = "unknown"
 ORG_KIND_OPERATOR = "operator"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting for the worker")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Finished")
+    FAILED = "failed", _("Failed")

@@ -11,7 +11,7 @@ import unicodedata
 import zipfile
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -123,6 +123,7 @@ class ImportResult:
     notices: list = field(default_factory=list)       # what was not read, and why (sheets not in the template)
     rows: int = 0
     applied: bool = False
+    errors_not_kept: int = 0   # beyond the ones a stored result keeps (it keeps those the page shows)
 
     @property
     def ok(self) -> bool:
@@ -131,6 +132,10 @@ class ImportResult:
     @property
     def all_errors(self) -> list:
         return self.file_errors + self.errors
+
+    @property
+    def error_count(self) -> int:
+        return len(self.all_errors) + self.errors_not_kept
 
     @property
     def shown_errors(self) -> list:
@@ -142,6 +147,28 @@ class ImportResult:
         for counter in self.counts.values():
             total.update(counter)
         return total
+
+    def to_dict(self) -> dict:
+        """What the worker stores for the page (the errors and changes the page shows, not more)."""
+        return {
+            "errors": [asdict(e) for e in self.errors[:ERRORS_SHOWN]], "error_count": len(self.errors),
+            "file_errors": [asdict(e) for e in self.file_errors],
+            "counts": {title: dict(counter) for title, counter in self.counts.items()},
+            "changes": [asdict(c) for c in self.changes], "notices": list(self.notices),
+            "rows": self.rows, "applied": self.applied,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportResult":
+        result = cls(
+            errors=[RowError(**e) for e in data.get("errors", [])],
+            file_errors=[RowError(**e) for e in data.get("file_errors", [])],
+            counts={title: Counter(c) for title, c in data.get("counts", {}).items()},
+            changes=[Change(**c) for c in data.get("changes", [])], notices=data.get("notices", []),
+            rows=data.get("rows", 0), applied=data.get("applied", False),
+        )
+        result.errors_not_kept = data.get("error_count", 0) - len(result.errors)
+        return result
 
 
 class ImportContext:

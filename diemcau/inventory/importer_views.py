@@ -5,6 +5,10 @@ under ``MEDIA_ROOT/imports/<token>.xlsx`` for a day; the confirm button sends
 only the token, so a site contact on a slow mobile link uploads the file
 once. The token is bound to the session that uploaded it, and the file is
 checked again when applied (the inventory may have changed in between).
+
+A file larger than ``IMPORT_BACKGROUND_BYTES`` is checked, and later
+imported, by the worker (an ``ImportRun``): the page shows its progress and
+then the same result.
 """
 
 import hashlib
@@ -18,18 +22,24 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from diemcau.core.exports import workbook_response
 from diemcau.core.forms import bootstrap
 from diemcau.inventory import access
+from diemcau.inventory.choices import ImportStatus
+from diemcau.inventory.import_format import ImportResult
 from diemcau.inventory.importer import ERRORS_SHOWN, SHEETS, can_import, import_inventory
-from diemcau.inventory.models import Organization
+from diemcau.inventory.models import ImportRun, Organization
+from diemcau.inventory.services import import_run_queue
 from diemcau.inventory.template_xlsx import build_template
+from diemcau.lib.spreadsheet import Limits
 
 SESSION_KEY = "inventory_imports"
 KEEP_SECONDS = 24 * 3600
@@ -100,6 +110,22 @@ def _take(request, token: str):
     return data, entry
 
 
+def kept_file(run: ImportRun) -> bytes | None:
+    """The kept upload of a worker's run, or None when it is gone (older than a day)."""
+    path = _folder() / f"{run.file_token}.xlsx"
+    return path.read_bytes() if _TOKEN.match(run.file_token) and path.exists() else None
+
+
+def forget_kept_file(run: ImportRun) -> None:
+    """An applied run's upload is not needed any more."""
+    if _TOKEN.match(run.file_token):
+        (_folder() / f"{run.file_token}.xlsx").unlink(missing_ok=True)
+
+
+def _in_background(data: bytes) -> bool:
+    return len(data) > settings.IMPORT_BACKGROUND_BYTES
+
+
 def _forget(request, token: str):
     pending = request.session.get(SESSION_KEY, {})
     pending.pop(token, None)
@@ -107,12 +133,15 @@ def _forget(request, token: str):
     (_folder() / f"{token}.xlsx").unlink(missing_ok=True)
 
 
-def _result_page(request, result, *, name, token=None, organization=None):
+def _result_context(result, *, name, token=None, organization=None) -> dict:
     counts = [(spec.title, result.counts.get(spec.title)) for spec in SHEETS if result.counts.get(spec.title)]
-    return render(request, "inventory/import_result.html", {
-        "result": result, "counts": counts, "name": name, "token": token, "organization": organization,
-        "errors_shown": ERRORS_SHOWN, "error_count": len(result.all_errors),
-    })
+    return {"result": result, "counts": counts, "name": name, "token": token, "organization": organization,
+            "errors_shown": ERRORS_SHOWN, "error_count": result.error_count}
+
+
+def _result_page(request, result, *, name, token=None, organization=None):
+    return render(request, "inventory/import_result.html",
+                  _result_context(result, name=name, token=token, organization=organization))
 
 
 @login_required
@@ -126,11 +155,19 @@ def import_page(request):
         upload = form.cleaned_data["file"]
         organization = form.cleaned_data.get("organization")
         data = upload.read()
-        result = import_inventory(data, user=request.user, organization=organization, dry_run=True)
+        if _in_background(data):
+            token = _keep(request, data, upload.name, organization)
+            run = import_run_queue(file_token=token, user=request.user, organization=organization,
+                                   filename=upload.name, dry_run=True)
+            return redirect("inventory:import_run", key=run.key)
+        result = import_inventory(data, user=request.user, organization=organization, dry_run=True,
+                                  request=request, filename=upload.name)
         token = _keep(request, data, upload.name, organization) if result.ok else None
         return _result_page(request, result, name=upload.name, token=token, organization=organization)
+    limits = Limits.from_settings()
     return render(request, "inventory/import.html", {
         "form": form, "max_bytes": getattr(settings, "IMPORT_MAX_BYTES", 10 * 1024 * 1024),
+        "limits": limits, "limit_rows": number_format(limits.rows, force_grouping=True),
     })
 
 
@@ -146,7 +183,15 @@ def _apply(request, token: str):
             pk=entry["organization"]).first()
         if organization is None:
             raise PermissionDenied
-    result = import_inventory(data, user=request.user, organization=organization)
+    if _in_background(data):
+        run = import_run_queue(file_token=token, user=request.user, organization=organization,
+                               filename=entry["name"], dry_run=False)
+        pending = request.session.get(SESSION_KEY, {})
+        pending.pop(token, None)  # the worker's run owns the file now; it is removed when the run ends
+        request.session[SESSION_KEY] = pending
+        return redirect("inventory:import_run", key=run.key)
+    result = import_inventory(data, user=request.user, organization=organization, request=request,
+                              filename=entry["name"])
     _forget(request, token)
     if result.applied:
         total = result.total
@@ -154,6 +199,27 @@ def _apply(request, token: str):
             "Import done: %(created)s created, %(updated)s updated, %(unchanged)s unchanged.") % {
                 "created": total["created"], "updated": total["updated"], "unchanged": total["unchanged"]})
     return _result_page(request, result, name=entry["name"], organization=organization)
+
+
+@login_required
+def import_run(request, key: str):
+    """A worker's check or import: its progress (the page polls it) and then its result."""
+    run = ImportRun.objects.select_related("organization").filter(key=key, user=request.user).first()
+    if run is None:
+        raise Http404
+    finished = run.status in (ImportStatus.DONE, ImportStatus.FAILED)
+    if request.headers.get("HX-Request"):
+        response = render(request, "inventory/_import_progress.html", {"run": run})
+        if finished:
+            response["HX-Refresh"] = "true"  # the whole page then shows the result
+        return response
+    context = {"run": run, "finished": finished}
+    if run.status == ImportStatus.DONE:
+        result = ImportResult.from_dict(run.result)
+        kept = run.dry_run and result.ok and run.file_token in request.session.get(SESSION_KEY, {})
+        context.update(_result_context(result, name=run.filename, token=run.file_token if kept else None,
+                                       organization=run.organization))
+    return render(request, "inventory/import_run.html", context)
 
 
 @login_required

@@ -17,6 +17,7 @@ from diemcau.inventory.choices import (
     PROTOCOLS,
     VIDEO_CODECS,
     ContactRole,
+    ImportStatus,
     LinkMedium,
     LinkRole,
     Resolution,
@@ -395,3 +396,35 @@ class Contact(Retirable):
                 errors["role"] = _("This site already has a primary contact; make this one a deputy or retire the other.")
         if errors:
             raise ValidationError(errors)
+
+
+class ImportRun(models.Model):
+    """One check or import of an uploaded workbook run by the worker: its progress, then its result.
+
+    Large files are not checked inside the web request (a 50,000-row file
+    takes a minute or more): the page shows this row's progress until the
+    result is stored. The uploaded file itself is kept under
+    ``MEDIA_ROOT/imports/<file_token>.xlsx`` (see ``importer_views``).
+    """
+
+    key = models.CharField(max_length=40, unique=True, editable=False)
+    file_token = models.CharField(max_length=64, editable=False)
+    user = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
+    filename = models.CharField(max_length=255)
+    dry_run = models.BooleanField(default=True)
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(null=True, blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import run")
+        verbose_name_plural = _("import runs")
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"

@@ -57,3 +57,54 @@ def inventory_object_restore(obj, *, user, via: str = ChangeVia.WEB):
 
 
 __all__ = ["inventory_object_save", "inventory_object_retire", "inventory_object_restore", "snapshot"]
+
+
+# Imports run by the worker ---------------------------------------------------------------
+
+def import_run_queue(*, file_token: str, user, organization, filename: str, dry_run: bool):
+    """Record a check (``dry_run``) or an import of a kept upload and hand it to the worker."""
+    import secrets
+
+    from diemcau.inventory.models import ImportRun
+    from diemcau.inventory.tasks import run_import
+
+    run = ImportRun.objects.create(key=secrets.token_urlsafe(24), file_token=file_token, user=user,
+                                   organization=organization, filename=filename[:255], dry_run=dry_run)
+    transaction.on_commit(lambda: run_import(run.pk))
+    return run
+
+
+def import_run_execute(run_id: int, data_for) -> bool:
+    """Run a queued check or import once: claimed with a conditional UPDATE, so two workers never both run it.
+
+    ``data_for(run)`` gives the file's bytes (None when it is gone). Progress
+    is written as the importer reads and checks, for the page to show.
+    """
+    from diemcau.inventory.choices import ImportStatus
+    from diemcau.inventory.importer import import_inventory
+    from diemcau.inventory.models import ImportRun
+
+    claimed = ImportRun.objects.filter(pk=run_id, status=ImportStatus.QUEUED).update(
+        status=ImportStatus.RUNNING, started_at=timezone.now())
+    if not claimed:
+        return False
+    run = ImportRun.objects.select_related("user", "organization").get(pk=run_id)
+
+    def progress(done, total):
+        ImportRun.objects.filter(pk=run_id).update(rows_done=done, rows_total=total)
+
+    data = data_for(run)
+    if data is None:
+        ImportRun.objects.filter(pk=run_id).update(status=ImportStatus.FAILED, finished_at=timezone.now(),
+                                                  result={"detail": "file missing"})
+        return True
+    try:
+        result = import_inventory(data, user=run.user, organization=run.organization, dry_run=run.dry_run,
+                                  progress=progress, filename=run.filename)
+    except Exception:
+        ImportRun.objects.filter(pk=run_id).update(status=ImportStatus.FAILED, finished_at=timezone.now())
+        raise
+    ImportRun.objects.filter(pk=run_id).update(status=ImportStatus.DONE, finished_at=timezone.now(),
+                                              result=result.to_dict(), rows_done=result.rows,
+                                              rows_total=result.rows)
+    return True

@@ -30,4 +30,5 @@ urlpatterns = [
     path("contacts/<int:pk>/retire/", views.contact_retire, name="contact_retire"),
     path("import/", importer_views.import_page, name="import"),
     path("import/template.xlsx", importer_views.import_template, name="import_template"),
+    path("import/runs/<str:key>/", importer_views.import_run, name="import_run"),
 ]
