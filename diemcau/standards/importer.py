@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.comments import Comment
+from openpyxl.utils import get_column_letter
 
 from diemcau.core.exports import ExportColumn, put_table
 from diemcau.inventory import access as inventory_access
+from diemcau.lib.spreadsheet import Refused, open_book
 from diemcau.standards.choices import SettingsSource
 from diemcau.standards.drift import FIELDS_BY_KEY, SETTING_FIELDS, normalise
 from diemcau.standards.models import ConfigProfile, SiteSettings
@@ -43,8 +45,21 @@ def read_table(upload) -> list[list]:
     if name.endswith(".csv"):
         text = data.decode("utf-8-sig")
         return list(csv.reader(io.StringIO(text)))
-    sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
+    # Within the upload limits, streamed, and never a formula's cached value (lib.spreadsheet).
+    with open_book(data) as book:
+        if not book.sheets:
+            return []
+        sheet = book.sheets[0]
+        table = []
+        for row in book.rows(sheet):
+            for index, cell in row.cells.items():
+                if cell.kind:
+                    raise Refused(_("Row %(row)s, column %(column)s: the cell holds a formula or an error; paste "
+                                    "the values instead.") % {"row": row.number, "column": get_column_letter(index + 1)})
+            width = max(row.cells, default=-1) + 1
+            table.extend([[]] * (row.number - 1 - len(table)))  # rows the file leaves out are empty
+            table.append([row.value(i) for i in range(width)])
+        return table
 
 
 def _check_cell(setting, value):

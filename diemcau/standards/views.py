@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from diemcau.core.exports import export_response, workbook_response
 from diemcau.core.listing import Column, paginate, wants_export
+from diemcau.lib.spreadsheet import Refused
 from diemcau.standards import access, services
 from diemcau.standards.choices import StandardStatus, Status, Verdict
 from diemcau.standards.forms import (
@@ -437,6 +438,8 @@ def settings_import(request):
     if request.method == "POST" and form.is_valid():
         try:
             result = import_settings(form.cleaned_data["file"], user=request.user)
+        except Refused as exc:
+            form.add_error("file", exc.message)
         except (ValueError, KeyError, OSError, UnicodeDecodeError, zipfile.BadZipFile):
             form.add_error("file", _("The file cannot be read; use the template (.xlsx) or a UTF-8 .csv."))
         else:

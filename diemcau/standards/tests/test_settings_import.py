@@ -67,3 +67,29 @@ def test_who_may_import(province, standard, client_for):
                          (province.leader, 403), (province.auditor, 403), (province.vnpt_user, 403)]:
         assert client_for(user).get("/standards/settings/import/").status_code == status, user
         assert client_for(user).get("/standards/settings/template.xlsx").status_code == status, user
+
+
+def test_a_formula_in_the_settings_file_is_refused_not_read_as_empty(province, standard, client_for):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["site_code", "protocol", "dscp_audio"])
+    sheet.append(["X-14-01", "SIP", "=40+6"])
+    out = io.BytesIO()
+    workbook.save(out)
+    upload = SimpleUploadedFile("settings.xlsx", out.getvalue())
+    response = client_for(province.tech).post("/standards/settings/import/", {"file": upload})
+    assert response.status_code == 200
+    assert "công thức" in " ".join(response.context["form"].errors["file"])
+    assert not SiteSettings.objects.exists()
+
+
+def test_a_settings_workbook_above_the_limits_is_refused_before_reading(province, standard, client_for, settings):
+    settings.IMPORT_MAX_UNPACKED_BYTES = 5_000
+    workbook = Workbook()
+    for i in range(300):
+        workbook.active.append(["X-14-01", "SIP", i])
+    out = io.BytesIO()
+    workbook.save(out)
+    response = client_for(province.tech).post("/standards/settings/import/",
+                                              {"file": SimpleUploadedFile("settings.xlsx", out.getvalue())})
+    assert "giải nén" in " ".join(response.context["form"].errors["file"])
