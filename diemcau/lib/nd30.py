@@ -363,26 +363,37 @@ class OfficialDocument:
         """``I. TEXT``: bold capitals, numbered in Roman figures."""
         self._counters = [self._counters[0] + 1, 0, 0]
         label = ROMAN[self._counters[0] - 1] if self._counters[0] <= len(ROMAN) else str(self._counters[0])
-        return self.paragraph(f"{label}. {vn_upper(text)}", bold=True)
+        return self._heading(self.paragraph(f"{label}. {vn_upper(text)}", bold=True))
+
+    @staticmethod
+    def _heading(paragraph):
+        # A heading never ends a page: it stays with what follows (a paragraph or a table's first row).
+        paragraph.paragraph_format.keep_with_next = True
+        return paragraph
 
     def subsection(self, text: str):
         """``1. Text``: bold, numbered within its section."""
         self._counters[1] += 1
         self._counters[2] = 0
-        return self.paragraph(f"{self._counters[1]}. {nfc(text)}", bold=True)
+        return self._heading(self.paragraph(f"{self._counters[1]}. {nfc(text)}", bold=True))
 
     def point(self, text: str):
         """``a) Text``: italic, lettered within its subsection."""
         self._counters[2] += 1
         letter = "abcdefghiklmnopqrstuvxy"[(self._counters[2] - 1) % 23]
-        return self.paragraph(f"{letter}) {nfc(text)}", italic=True)
+        return self._heading(self.paragraph(f"{letter}) {nfc(text)}", italic=True))
 
     def table(self, table: Table, *, size: float | None = None, caption: str = ""):
         """A bordered table: header row bold and repeated on every page, numbers aligned right."""
         size = size or pick(self.layout["body"]["size"]) - 1
         if caption:
-            p = self.paragraph(caption, italic=True, indent=False)
+            p = self._heading(self.paragraph(caption, italic=True, indent=False))
             p.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        else:  # a little air between the text above and the grid
+            spacer = self.doc.add_paragraph()
+            spacer.paragraph_format.line_spacing = Pt(4)
+            spacer.paragraph_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            spacer.paragraph_format.keep_with_next = True
         t = self.doc.add_table(rows=1, cols=len(table.headers))
         t.style = "Table Grid"
         t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -396,7 +407,9 @@ class OfficialDocument:
             cell.width = Mm(width)
             self._cell(cell, text, size, bold=True, align=WD_ALIGN_PARAGRAPH.CENTER)
         for row in table.rows:
-            cells = t.add_row().cells
+            added = t.add_row()
+            _cant_split(added)
+            cells = added.cells
             for index, (cell, value, width) in enumerate(zip(cells, row, widths, strict=True)):
                 cell.width = Mm(width)
                 align = WD_ALIGN_PARAGRAPH.RIGHT if index in table.numeric else WD_ALIGN_PARAGRAPH.LEFT
@@ -541,6 +554,13 @@ def _fixed_layout(table, widths_mm):
     grid = table._tbl.tblGrid
     for col, w in zip(grid.findall(qn("w:gridCol")), widths_mm, strict=False):
         col.set(qn("w:w"), str(int(w * 56.6929)))
+
+
+def _cant_split(row):
+    """A row is never cut in two across pages."""
+    element = OxmlElement("w:cantSplit")
+    element.set(qn("w:val"), "true")
+    row._tr.get_or_add_trPr().append(element)
 
 
 def _repeat_header(row):

@@ -76,8 +76,9 @@ def default_texts(kind: str) -> dict:
 
 def default_excerpt(kind: str, campaign, organization) -> str:
     title = campaign.title if campaign else ""
+    year = campaign.deadline.year if campaign else ""
     return {
-        DocKind.UNIT_REPORT: f"Kết quả rà soát, đánh giá hiện trạng điểm cầu hội nghị trực tuyến ({title})",
+        DocKind.UNIT_REPORT: f"Kết quả rà soát, đánh giá hiện trạng các điểm cầu hội nghị trực tuyến năm {year}",
         DocKind.ASSESSMENT: "Đánh giá tổng thể hệ thống hội nghị trực tuyến của tỉnh",
         DocKind.PLAN: "Phương án tổng thể nâng cao chất lượng hệ thống hội nghị trực tuyến của tỉnh",
         DocKind.PROGRESS: "Tiến độ thực hiện lộ trình nâng cao chất lượng hệ thống hội nghị trực tuyến",

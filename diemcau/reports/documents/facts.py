@@ -83,11 +83,11 @@ def sla_by_holder(*, site_org=None, start: dt.date, end: dt.date) -> list[dict]:
     return sorted(out, key=lambda r: (-r["incidents"], r["holder"]))
 
 
-def proposals_annex(proposals) -> bytes:
+def proposals_annex(proposals, book=None) -> bytes:
     """The full list of proposals as an .xlsx annex, through the shared export helper."""
     from diemcau.core.exports import VND, ExportColumn, Workbook
 
-    book = Workbook()
+    book = book or Workbook()
     book.table("Đề xuất", [
         ExportColumn("Mã điểm cầu"), ExportColumn("Điểm cầu"), ExportColumn("Nhóm thiết bị"), ExportColumn("Phương án"),
         ExportColumn("Danh mục"), ExportColumn("Nguyên nhân khắc phục"), ExportColumn("Nội dung"),
@@ -99,6 +99,23 @@ def proposals_annex(proposals) -> bytes:
          p.quantity, p.cost_vnd, nfc(p.justification), "có" if p.province_wide else "không",
          "có" if p.help_now else "không"] for p in proposals), caption="Phụ lục: danh mục đề xuất")
     return book.to_bytes()
+
+
+def roadmap_annex(roadmap, proposals) -> bytes:
+    """The plan's annex: the roadmap (every item, its phase, rank, cost and why), then every proposal."""
+    from diemcau.core.exports import VND, ExportColumn, Workbook
+
+    book = Workbook()
+    if roadmap is not None:
+        labels = {n: p.get("label") or f"Giai đoạn {n}" for n, p in enumerate(roadmap.phases, start=1)}
+        items = roadmap.items.select_related("site", "proposal").order_by("phase", "rank", "pk")
+        book.table("Lộ trình", [ExportColumn("Giai đoạn"), ExportColumn("Thứ tự ưu tiên"), ExportColumn("Mã điểm cầu"),
+                                ExportColumn("Điểm cầu"), ExportColumn("Hạng mục"), ExportColumn("Kinh phí (đồng)", VND),
+                                ExportColumn("Điểm lợi ích"), ExportColumn("Lý do")],
+                   ([labels.get(i.phase, "Chờ bố trí kinh phí"), i.rank, i.site.code, nfc(i.site.name),
+                     nfc(i.proposal.description), i.cost, round(i.benefit, 1), nfc(i.explanation)] for i in items),
+                   caption=nfc(roadmap.title))
+    return proposals_annex(proposals, book)
 
 
 def verdict_label(code: str) -> str:

@@ -9,7 +9,13 @@ from django.utils import timezone, translation
 from diemcau.lib import charts
 from diemcau.lib.nd30 import OfficialDocument, Table
 from diemcau.reports.documents import Built, close, heading, texts_of, written
-from diemcau.reports.documents.facts import incidents_of, period, proposals_annex, sla_by_holder
+from diemcau.reports.documents.facts import (
+    incidents_of,
+    period,
+    proposals_annex,
+    roadmap_annex,
+    sla_by_holder,
+)
 from diemcau.reports.text import LIST_VI, VERDICT_VI, nfc, number, percent, vnd, vnd_short
 
 KIND_VI = {"leadership": "Khối lãnh đạo tỉnh", "party": "Khối Đảng, đoàn thể", "department": "Sở, ban, ngành",
@@ -69,7 +75,8 @@ def _assessment_body(b, campaign, assessments, proposals, today):
     if unfit:
         b.subsection("Các điểm cầu không còn phù hợp")
         for a in sorted(unfit, key=lambda a: a.site.code):
-            b.bullet(f"{nfc(a.site.name)} ({nfc(a.site.organization.name)});")
+            org = nfc(a.site.organization.name)
+            b.bullet(f"{nfc(a.site.name)};" if org in nfc(a.site.name) else f"{nfc(a.site.name)} ({org});")
     start, end = period(campaign, today)
     incidents = incidents_of([a.site_id for a in assessments], start, end)
     sla = [r for r in sla_by_holder(start=start, end=end) if r["operator"]]
@@ -199,6 +206,12 @@ def _shared(b, texts):
             version = max(guide.versions.all(), key=lambda v: v.number)
             b.paragraph(f"Thực hiện theo hướng dẫn “{nfc(guide.title)}” (phiên bản {version.number}, "
                         f"thư viện hướng dẫn của Điểm Cầu, mục {guide.code}).")
+        elif topic == "connection":
+            from diemcau.standards.models import Standard
+
+            standard = Standard.objects.current()
+            for r in standard.requirements.filter(category="network").order_by("position") if standard else []:
+                b.bullet(f"{nfc(r.text)};")
         if topic == "support":
             written(b, texts.get("support", ""), placeholder="(Lịch trực, đầu mối liên hệ của Sở và doanh nghiệp.)")
         if topic == "incident":
@@ -238,15 +251,20 @@ def _roadmap(b, roadmap):
         rows = [i for i in funded if i.phase == n]
         b.subsection(f"{nfc(phase.get('label') or f'Giai đoạn {n}')}: ngân sách {vnd_short(phase['budget'])}, "
                      f"bố trí {vnd_short(sum(i.cost for i in rows))}")
-        if rows:
+        free = [i for i in rows if not i.cost]
+        paid = [i for i in rows if i.cost]
+        if free:
+            b.paragraph(f"{len(free)} hạng mục không tốn kinh phí (cấu hình lại, bố trí lại, hướng dẫn vận hành) tại "
+                        f"{len({i.site_id for i in free})} điểm cầu, thực hiện ngay; danh sách tại Phụ lục.")
+        if paid:
             b.table(Table(headers=["TT", "Điểm cầu", "Hạng mục", "Kinh phí (đồng)"],
                           rows=[[str(k), nfc(i.site.name), nfc(i.proposal.description), number(i.cost)]
-                                for k, i in enumerate(rows[:60], start=1)],
+                                for k, i in enumerate(paid[:60], start=1)],
                           widths_mm=[10, 55, 70, 30], numeric={3}))
-            for i in rows[:3]:
+            for i in paid[:3]:
                 b.paragraph(f"{nfc(i.site.name)} — {nfc(i.proposal.description)}: {nfc(i.explanation)}")
-            if len(rows) > 60:
-                b.paragraph(f"(Còn {len(rows) - 60} hạng mục, xem Phụ lục.)", italic=True)
+            if len(paid) > 60:
+                b.paragraph(f"(Còn {len(paid) - 60} hạng mục, xem Phụ lục.)", italic=True)
     waiting = [i for i in items if not i.phase]
     if waiting:
         b.subsection("Các hạng mục chờ bố trí kinh phí")
@@ -275,7 +293,7 @@ def build_plan(doc, issued=None) -> Built:
     b.section("Tổ chức thực hiện")
     written(b, texts.get("implementation", ""), placeholder="(Phân công các sở, đơn vị, doanh nghiệp.)")
     close(b, doc, texts, issued)
-    return Built(docx=b.to_bytes(), annex=proposals_annex(proposals) if proposals else None,
+    return Built(docx=b.to_bytes(), annex=roadmap_annex(roadmap, proposals) if proposals else None,
                  facts={"sites": len(assessments), "proposals": len(proposals),
                         "lists": {k: {"items": v["items"], "cost": v["cost"]} for k, v in lists.items()},
                         "roadmap": roadmap.pk if roadmap else None})
