@@ -71,10 +71,17 @@ def load(ctx):
         services.guide_publish(code=code, title=title, topic=topic, body=body, user=admin,
                                note="Ban hành lần đầu")
     guide = services.guide_publish(guide=services.Guide.objects.get(code="kiem-tra-truoc-hop"),
-                                   body=GUIDES[0][4] + "\n7. Ghi lại số điện thoại trực của doanh nghiệp viễn thông.\n",
+                                   body=GUIDES[0][4].replace(
+                                       "có lỗi thì báo sự cố ngay.\n",
+                                       "có lỗi thì báo sự cố ngay.\n7. Ghi lại số điện thoại trực của doanh nghiệp "
+                                       "viễn thông.\n"),
                                    note="Bổ sung bước 7", user=admin)
     if head is not None:
         services.guide_confirm(guide, user=head)
+    from diemcau.inventory.models import Term
+
+    services.Guide.objects.get(code="tiep-nhan-su-co").symptoms.set(
+        Term.objects.filter(taxonomy="symptom", code__in=["disconnect", "cannot_connect", "unstable_signal"]))
 
     accepted = list(UnitTask.objects.filter(campaign=campaign, state="accepted").select_related(
         "organization__kind").order_by("organization__code"))

@@ -1,5 +1,7 @@
 """Pages of the roadmap, its tasks and the guides library."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -57,7 +59,8 @@ def roadmap_detail(request, pk):
     phases = []
     for n, phase in enumerate(roadmap.phases, start=1):
         rows = [i for i in funded if i.phase == n]
-        phases.append({"n": n, "label": phase.get("label"), "budget": phase["budget"], "due": phase.get("due"),
+        due = dt.date.fromisoformat(phase["due"]) if phase.get("due") else None
+        phases.append({"n": n, "label": phase.get("label"), "budget": phase["budget"], "due": due,
                        "items": rows, "spent": sum(i.cost for i in rows)})
     return render(request, "reports/roadmap.html", {
         "roadmap": roadmap, "phases": phases, "waiting": paginate(request, waiting_qs, 25),

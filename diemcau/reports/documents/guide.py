@@ -19,7 +19,7 @@ def markdown() -> MarkdownIt:
 def to_html(body: str) -> str:
     """Markdown → HTML, sanitised (no raw HTML, no scripts, links only http(s) and relative)."""
     html = markdown().render(body or "")
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}}, url_schemes={"http", "https"},
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes={"a": {"href"}, "ol": {"start"}}, url_schemes={"http", "https"},
                      link_rel="noopener noreferrer")
 
 

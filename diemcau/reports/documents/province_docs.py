@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from django.conf import settings
 from django.utils import timezone, translation
 
 from diemcau.lib import charts
@@ -204,8 +205,9 @@ def _shared(b, texts):
         guide = guides.get(topic)
         if guide is not None and guide.versions.all():
             version = max(guide.versions.all(), key=lambda v: v.number)
+            url = settings.SITE_URL.rstrip("/") + guide.get_absolute_url()
             b.paragraph(f"Thực hiện theo hướng dẫn “{nfc(guide.title)}” (phiên bản {version.number}, "
-                        f"thư viện hướng dẫn của Điểm Cầu, mục {guide.code}).")
+                        f"thư viện hướng dẫn của Điểm Cầu: {url}).")
         elif topic == "connection":
             from diemcau.standards.models import Standard
 

@@ -60,3 +60,18 @@ def test_the_department_sees_who_has_not_read_the_latest_version(client_for, pro
     services.guide_confirm(guide.versions.get(number=2), user=province.head)
     page = client_for(province.staff).get(reverse("reports:guide_readers", args=[guide.code])).content.decode()
     assert "Tech" in page and "Other_Tech" in page and ">Head<" not in page
+
+
+def test_the_incident_knowledge_base_links_to_the_guides(client_for, province, guide):
+    from diemcau.incidents.reference import load_reference
+    from diemcau.inventory.models import Term
+
+    load_reference()
+    incident_guide = services.guide_publish(code="su-co", title="Xử lý sự cố", topic="incident", body="Các bước",
+                                            user=province.admin).guide
+    page = client_for(province.tech).get(reverse("incidents:guides")).content.decode()
+    assert reverse("reports:guide", args=["su-co"]) in page  # every symptom falls back to the incident guides
+    incident_guide.symptoms.set(Term.objects.filter(taxonomy="symptom", code="disconnect"))
+    guide.symptoms.set(Term.objects.filter(taxonomy="symptom", code="audio_loss"))
+    page = client_for(province.tech).get(reverse("incidents:guides")).content.decode()
+    assert reverse("reports:guide", args=[guide.code]) in page
