@@ -6,12 +6,24 @@ The items are generated with the shape the evidence gives (costs of the demo's p
 benefit scores from the same weights, a link prerequisite for a third of the codecs, province-wide
 bundles), so the figures measure the solver, not the database. Prints medians of 5 runs.
 
-    DEBUG=1 .venv/bin/python bench/reports_plan.py
+    DEBUG=1 .venv/bin/python bench/reports_plan.py                  # the solver alone
+    DEBUG=1 .venv/bin/python bench/reports_plan.py --db demo,10000  # from a throwaway database
+    DEBUG=1 .venv/bin/python bench/reports_plan.py --db 10000 --postgres
+
+With ``--db`` the whole path is timed on a throwaway database (``bench/throwaway.py``): the demo
+province, or 10,000 generated sites with a campaign pre-filled and proposals written as
+``bench/reviews_scale.py`` does, every unit accepted; then the roadmap built from the evidence (both
+methods, the MILP limited to 60 s), the slider, and the assessment, plan and largest unit report
+built as .docx (charts included).
 """
 
+import argparse
 import random
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from diemcau.reports.roadmap import Item, Ranking, exact
 
@@ -58,7 +70,93 @@ def report(label, items, budgets, *, milp_limit=60):
     return took
 
 
-if __name__ == "__main__":
+def timed(fn):
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def run_db(size: str, postgres: bool) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from throwaway import configure
+
+    configure("reports", postgres=postgres)
+    import datetime as dt
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    call_command("migrate", verbosity=0)
+    from diemcau.accounts.models import User
+    from diemcau.core.demo import load_demo
+    from diemcau.inventory.models import Organization, Site
+    from diemcau.reports import planning, services
+    from diemcau.reports.choices import DocKind
+    from diemcau.reports.documents import build
+    from diemcau.reviews import services as reviews
+    from diemcau.reviews.choices import TaskState
+    from diemcau.reviews.models import Campaign, UnitTask
+    from diemcau.reviews.prefill import prefill_campaign
+
+    started = time.perf_counter()
+    if size == "demo":
+        load_demo(log=lambda line: None)
+        campaign = Campaign.objects.filter(closed_at__isnull=True).order_by("-deadline").first()
+    else:
+        import reviews_scale
+
+        reviews_scale.generate(int(size))
+        reviews_scale.judge()
+        admin = User.objects.filter(role="dost_admin").first() or User.objects.create(
+            username="bench", role="dost_admin", organization=Organization.objects.first())
+        units = list(Organization.objects.filter(sites__retired_at__isnull=True).exclude(kind__code="operator")
+                     .distinct())
+        with reviews.without_email():
+            campaign = reviews.campaign_open(title="Bench", deadline=timezone.now() + dt.timedelta(days=30),
+                                             organizations=units, user=admin)
+        prefill_campaign(campaign, now=timezone.now())
+        reviews_scale.propose(campaign)
+        UnitTask.objects.filter(campaign=campaign).update(state=TaskState.ACCEPTED)
+        from diemcau.inventory.models import Term
+
+        Organization.objects.get_or_create(code="SKHCN", defaults={
+            "name": "Sở Khoa học và Công nghệ", "kind": Term.objects.get(taxonomy="organization_kind", code="dost")})
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    built = time.perf_counter() - started
+    admin = User.objects.filter(role="dost_admin").first()
+    from diemcau.reports.evidence import accepted_proposals
+
+    asked = sum(p.cost_vnd for p in accepted_proposals(campaign))
+    phases = [{"budget": asked // 3, "due": "2027-06-30"}, {"budget": asked // 4, "due": "2028-06-30"}]
+    print(f"{connection.vendor}, {size}: {Site.objects.count()} sites, {accepted_proposals(campaign).count()} "
+          f"accepted proposals, asked {asked / 1e9:.1f} bn VND; built in {built:.0f} s")
+    took, roadmap = timed(lambda: services.roadmap_build(campaign=campaign, title="Bench", phases=phases,
+                                                          user=admin, time_limit=60))
+    print(f"  roadmap_build            {took:7.2f} s  (read {roadmap.seconds['read']} s, benefit/cost "
+          f"{roadmap.seconds['greedy']} s, MILP {roadmap.seconds['exact']} s {roadmap.exact_status}; "
+          f"gap {100 * (roadmap.gap or 0):.2f} %)")
+    took, solved = timed(lambda: planning.solve(campaign, [p["budget"] for p in phases], always_exact=False))
+    print(f"  slider: evidence + ranking once {took:7.2f} s")
+    answers = [timed(lambda b=b: planning.slider(solved.ranking, solved.details, b))[0]
+               for b in (asked // 10, asked // 5, asked // 3, asked // 2, asked)]
+    print(f"  slider: one answer       {statistics.median(answers):7.3f} s (median of 5 budgets)")
+    department = services.department() or Organization.objects.get(code="SKHCN")
+    for kind in (DocKind.ASSESSMENT, DocKind.PLAN):
+        doc = services.document_for(kind=kind, organization=department, campaign=campaign, roadmap=roadmap)
+        took, result = timed(lambda doc=doc: build(doc))
+        print(f"  {kind:<24} {took:7.2f} s  (.docx {len(result.docx) // 1024} kB, annex "
+              f"{len(result.annex or b'') // 1024} kB)")
+    biggest = max(UnitTask.objects.filter(campaign=campaign).select_related("organization"),
+                  key=lambda t: t.assessments.count())
+    doc = services.document_for(kind=DocKind.UNIT_REPORT, organization=biggest.organization, campaign=campaign)
+    took, result = timed(lambda: build(doc))
+    print(f"  unit report ({biggest.assessments.count()} sites)  {took:7.2f} s")
+
+
+def run_solver() -> None:
     demo = items_for(104)[:175]
     report("demo size", demo, [sum(i.cost for i in demo) // 3, sum(i.cost for i in demo) // 4])
     national = items_for(10_000)
@@ -75,3 +173,19 @@ if __name__ == "__main__":
         gaps.append((e.objective - g.objective) / e.objective if e.objective else 0)
     print(f"34 provinces × 295 sites, MILP with phases and a minimum per unit: {time.perf_counter() - started:.1f} s "
           f"in all; benefit/cost gap median {100 * statistics.median(gaps):.2f} %, max {100 * max(gaps):.2f} %")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="", help="sizes to time from a database: demo,10000")
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--phase", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phase:
+        run_db(args.phase, args.postgres)
+    elif args.db:
+        for size in args.db.split(","):  # each size in its own process and database
+            subprocess.run([sys.executable, __file__, "--phase", size, *(["--postgres"] if args.postgres else [])],
+                           check=True)
+    else:
+        run_solver()

@@ -55,7 +55,7 @@ def slider(ranking: roadmap.Ranking, details: dict, budget: int) -> dict:
     for key in funded:
         for item in ranking.packages[key].items:
             sites.add(details[item]["site"].site_id)
-    extra = roadmap.next_increment(ranking, [budget], NEXT_TRANCHE)
+    extra = roadmap.next_increment(ranking, [budget], NEXT_TRANCHE, before=plan)
     return {
         "budget": budget, "spent": plan.spent[0], "packages": len(funded),
         "items": sum(len(ranking.packages[k].items) for k in funded), "sites": len(sites),

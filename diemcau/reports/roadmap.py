@@ -129,16 +129,25 @@ class Ranking:
             ratios[key] = math.inf if cost <= 0 else benefit / cost
         self.ratios = ratios
         self.order = sorted(self.packages, key=lambda k: sort_key(self.packages[k], ratios[k]))
+        self.rank = {key: position for position, key in enumerate(self.order, start=1)}
 
     def plan(self, budgets: list[int]) -> Plan:
         """Each package in order, with its unfunded prerequisites, into the earliest phase it fits."""
         budgets = [max(int(b), 0) for b in budgets] or [0]
         left = list(budgets)
         phase = dict.fromkeys(self.packages, 0)
-        rank = {}
-        for position, key in enumerate(self.order, start=1):
-            rank[key] = position
+        phases = len(budgets)
+        for key in self.order:
             if phase[key]:
+                continue
+            members = self.closures[key]
+            if len(members) == 1:  # no prerequisite: the common case, kept cheap for the slider
+                cost = self.packages[key].cost
+                for t in range(phases):
+                    if cost <= left[t]:
+                        left[t] -= cost
+                        phase[key] = t + 1
+                        break
                 continue
             # Prerequisites first, each in the earliest phase with room that is not before its own
             # prerequisites; all of it or nothing.
@@ -159,7 +168,7 @@ class Ranking:
                 phase.update(trial)
                 left = room
         spent = [b - rest for b, rest in zip(budgets, left, strict=True)]
-        return Plan(phase=phase, rank=rank, spent=spent, budgets=budgets,
+        return Plan(phase=phase, rank=self.rank, spent=spent, budgets=budgets,
                     objective=objective(self.packages, phase), method="greedy")
 
 
@@ -247,7 +256,7 @@ def exact(items: list[Item], budgets: list[int], *, min_per_area: bool = False, 
     result = milp(c, constraints=LinearConstraint(matrix, lower, upper), integrality=np.ones(n_p * n_t),
                   bounds=Bounds(0, 1), options={"time_limit": time_limit, "disp": False})
     if result.x is None:
-        return Plan(phase=dict.fromkeys(keys, 0), rank=dict(ranking_rank(ranking)), spent=[0] * n_t,
+        return Plan(phase=dict.fromkeys(keys, 0), rank=ranking.rank, spent=[0] * n_t,
                     budgets=budgets, objective=0.0, method="milp", status="infeasible", missed_areas=missed)
     x = np.round(result.x).reshape(n_p, n_t)
     phase = {}
@@ -257,13 +266,9 @@ def exact(items: list[Item], budgets: list[int], *, min_per_area: bool = False, 
     spent = [int(sum(cost[index[k]] for k in keys if phase[k] == t + 1)) for t in range(n_t)]
     status = "optimal" if result.status == 0 else "time_limit"
     gap = getattr(result, "mip_gap", None)
-    return Plan(phase=phase, rank=dict(ranking_rank(ranking)), spent=spent, budgets=budgets,
+    return Plan(phase=phase, rank=ranking.rank, spent=spent, budgets=budgets,
                 objective=objective(packages, phase), method="milp", status=status,
                 mip_gap=float(gap) if gap is not None else None, missed_areas=missed)
-
-
-def ranking_rank(ranking: Ranking):
-    return ((k, i) for i, k in enumerate(ranking.order, start=1))
 
 
 def gap(greedy_plan: Plan, exact_plan: Plan) -> float | None:
@@ -273,9 +278,9 @@ def gap(greedy_plan: Plan, exact_plan: Plan) -> float | None:
     return max(exact_plan.objective - greedy_plan.objective, 0.0) / exact_plan.objective
 
 
-def next_increment(ranking: Ranking, budgets: list[int], extra: int) -> list[str]:
+def next_increment(ranking: Ranking, budgets: list[int], extra: int, *, before: Plan | None = None) -> list[str]:
     """The packages that ``extra`` more VND in the first phase would add to the plan."""
-    before = ranking.plan(budgets)
+    before = before or ranking.plan(budgets)
     more = [budgets[0] + extra, *budgets[1:]] if budgets else [extra]
     after = ranking.plan(more)
     return [k for k in ranking.order if after.phase[k] and not before.phase[k]]

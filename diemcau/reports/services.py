@@ -230,9 +230,9 @@ def roadmap_build(*, campaign, title: str, phases: list[dict], min_per_area: boo
         reasons = dict(detail["reasons"])
         rows.append(RoadmapItem(
             proposal=proposal, site_id=site.site_id, package=key[:80], phase=phase,
-            greedy_phase=solved.greedy.phase.get(key, 0), rank=ranking.order.index(key) + 1 if total < 5000
-            else plan.rank.get(key, 0), cost=item.cost, benefit=item.benefit, reasons=reasons,
-            explanation=planning.explain(phase=phase, rank=plan.rank.get(key, 0), cost=item.cost, reasons=reasons,
+            greedy_phase=solved.greedy.phase.get(key, 0), rank=solved.greedy.rank[key], cost=item.cost,
+            benefit=item.benefit, reasons=reasons,
+            explanation=planning.explain(phase=phase, rank=solved.greedy.rank[key], cost=item.cost, reasons=reasons,
                                          phases=phases, total=total, blocked_by=blocked)))
     with transaction.atomic():
         roadmap.save()
