@@ -331,15 +331,10 @@ def chase_overdue(*, today: dt.date | None = None) -> int:
 
 
 def notify(users, *, kind: str, title: str, body: str, url: str) -> int:
-    """Through the shared outbox when it is installed; until then the review app's notices and e-mail."""
-    try:
-        from diemcau.core.outbox import send
-    except ImportError:
-        from diemcau.reviews.services import notify as review_notify
+    """In-app notices and e-mail through the review app's sender, until the shared outbox lands."""
+    from diemcau.reviews.services import notify as review_notify
 
-        return review_notify(users, kind=kind, title=title, body=body, url=url)
-    send(users=users, kind=kind, title=title, body=body, url=url)
-    return len(users)
+    return review_notify(users, kind=kind, title=title, body=body, url=url)
 
 
 # Guides ------------------------------------------------------------------------------------
