@@ -49,7 +49,9 @@ def test_hsts_is_sent_over_tls_only(province, client, settings):
 
 
 def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path):
-    env = {**os.environ, **PRODUCTION_ENV, "DIEMCAU_DATA_DIR": str(tmp_path)}
+    # The browser fixture sets DJANGO_ALLOW_ASYNC_UNSAFE for this test process; a server never has it.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env.update(PRODUCTION_ENV, DIEMCAU_DATA_DIR=str(tmp_path))
     env.pop("DATABASE_URL", None)
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT.parent, env=env, capture_output=True, text=True)
