@@ -4,6 +4,7 @@ and the test's own namespaces."""
 import http.server
 import json
 import os
+import socket
 import sys
 import threading
 
@@ -116,3 +117,34 @@ def reflector():
     yield r
     r.stop()
     r.thread.join(2)
+
+
+def make_agent(tmp_path, receiver, reflector, clock, extra=""):
+    """An ``Agent`` measuring against ``reflector`` and reporting to ``receiver``."""
+    from diemcau_agent import config
+    from diemcau_agent.service import Agent
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)
+    text = """
+[agent]
+server = {server}
+token = t0k
+data_dir = {data}
+interval_s = 30
+meeting_interval_s = 5
+[probe]
+reflector = 127.0.0.1:{port}
+count = 20
+spacing_ms = 5
+grace_s = 0.5
+[platform]
+host = 127.0.0.1
+tcp_ports = {tcp}
+dns_names = localhost
+{extra}
+""".format(server=receiver.url, data=tmp_path, port=reflector.port, tcp=listener.getsockname()[1], extra=extra)
+    agent = Agent(config.load(text=text), clock=clock)
+    agent._listener = listener
+    return agent

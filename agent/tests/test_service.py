@@ -1,37 +1,9 @@
 """One round of ``diemcau-agent run`` against a local reflector and server."""
 
-import socket
-
-from diemcau_agent import config, throughput
-from diemcau_agent.service import Agent
+from diemcau_agent import throughput
 from diemcau_agent.uploader import utc_now_iso
 
-
-def make_agent(tmp_path, receiver, reflector, clock, extra=""):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(5)
-    text = """
-[agent]
-server = {server}
-token = t0k
-data_dir = {data}
-interval_s = 30
-meeting_interval_s = 5
-[probe]
-reflector = 127.0.0.1:{port}
-count = 20
-spacing_ms = 5
-grace_s = 0.5
-[platform]
-host = 127.0.0.1
-tcp_ports = {tcp}
-dns_names = localhost
-{extra}
-""".format(server=receiver.url, data=tmp_path, port=reflector.port, tcp=listener.getsockname()[1], extra=extra)
-    agent = Agent(config.load(text=text), clock=clock)
-    agent._listener = listener
-    return agent
+from conftest import make_agent
 
 
 def test_a_round_measures_checks_and_uploads(tmp_path, receiver, reflector, clock):

@@ -22,6 +22,7 @@ class SampleKind(models.TextChoices):
     DNS = "dns", _("DNS resolution")
     HTTPS = "https", _("HTTPS to the server")
     THROUGHPUT = "throughput", _("Throughput test")
+    GRADE = "grade", _("Call-quality grade of a 20-second meeting window")
 
 
 # Both are packet trains to the reflector: each is a round for roll-ups and alerts.
@@ -42,9 +43,10 @@ class Problem(models.TextChoices):
     NO_DATA = "no_data", _("No data from the agent")
     DEVICE = "device", _("Device not answering")
     TREND = "trend", _("Link getting worse")
+    CALL = "call", _("Bad call quality in an important meeting")
 
 
-LINK_PROBLEMS = {Problem.LOSS, Problem.JITTER, Problem.RTT, Problem.MOS, Problem.TREND}
+LINK_PROBLEMS = {Problem.LOSS, Problem.JITTER, Problem.RTT, Problem.MOS, Problem.TREND, Problem.CALL}
 
 
 class AlertState(models.TextChoices):

@@ -26,6 +26,8 @@ ROUTING = {
     Problem.RTT: ("video_lag", "network", "normal"),
     Problem.MOS: ("audio_noise", "network", "high"),
     Problem.TREND: ("unstable_signal", "network", "low"),
+    # Heard during an important meeting: the people in it are suffering now.
+    Problem.CALL: ("unstable_signal", "network", "critical"),
     Problem.NO_DATA: ("cannot_connect", "unknown", "normal"),
     Problem.DEVICE: ("cannot_connect", "equipment", "normal"),
 }

@@ -120,6 +120,26 @@ def _check_columns(kind: str, fields: dict) -> dict:
     return value, ok
 
 
+GRADES = {"good", "ok", "bad", "terrible"}
+
+
+def _grade_columns(fields: dict) -> tuple:
+    """A 20-second window's grade: its figures in the columns, the grade kept as sent in ``data``."""
+    if fields.get("grade") not in GRADES:
+        raise Invalid(_("grade must be one of good, ok, bad, terrible"))
+    for key in ("window_s", "trains", "sent", "received"):
+        value = fields.get(key)
+        if type(value) is not int or value < 0:
+            raise Invalid(_("%(field)s must be a whole number") % {"field": key})
+    if not 1 <= fields["window_s"] <= 300 or fields["sent"] < 1 or fields["received"] > fields["sent"]:
+        raise Invalid(_("received %(received)s of %(sent)s sent is impossible") %
+                      {"received": fields["received"], "sent": fields["sent"]})
+    loss = _number(fields, "loss_pct", 0.0, 100.0)
+    if loss is None:
+        raise Invalid(_("a grade window needs loss_pct"))
+    return _number(fields, "rtt_median_ms", 0.0, MAX_MS), _number(fields, "jitter_ms", 0.0, MAX_MS), loss
+
+
 def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int, earliest: dt.datetime | None = None) -> tuple:
     """One result → its row (values in ``COLUMNS`` order), or ``Invalid`` with the reason."""
     if not isinstance(item, dict):
@@ -133,6 +153,9 @@ def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int, earlies
     measured_at = _time(item.get("measured_at"), now, earliest)
     if kind in TRAIN_KINDS:
         rtt, jitter, loss, mos, ok = _probe_columns(fields)
+    elif kind == SampleKind.GRADE:
+        rtt, jitter, loss = _grade_columns(fields)
+        mos, ok = None, fields["grade"] not in ("bad", "terrible")
     else:
         rtt, ok = _check_columns(kind, fields)
         jitter = loss = mos = None
@@ -158,7 +181,7 @@ def store_batch(token: AgentToken, payload, *, now: dt.datetime | None = None) -
     results = payload["results"]
     if len(results) > MAX_RESULTS:
         raise TooLarge(_("at most %(n)s results per batch") % {"n": MAX_RESULTS})
-    accepted, rejected, rows, seen = [], [], [], set()
+    accepted, rejected, rows, seen, windows = [], [], [], set(), []
     earliest = now - dt.timedelta(days=max_age_days())
     for item in results:
         raw_id = item.get("id") if isinstance(item, dict) else None
@@ -176,9 +199,17 @@ def store_batch(token: AgentToken, payload, *, now: dt.datetime | None = None) -
         if result_id not in seen:
             seen.add(result_id)
             rows.append(row)
+            if row[2] == SampleKind.GRADE:
+                windows.append((row[3], row[10]["grade"]))
     if rows:
         insert_ignoring_duplicates(rows)
     _touch(token, payload, now)
+    if windows:
+        # Judged at once, in this transaction: a run of bad windows in an important meeting
+        # must not wait for the minute job.
+        from diemcau.monitoring import call_quality
+
+        call_quality.windows_received(token.site, windows)
     return {"accepted": accepted, "rejected": rejected}
 
 

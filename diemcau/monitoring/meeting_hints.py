@@ -1,4 +1,4 @@
-"""What the server tells an agent after each batch: the next meeting window, the interval.
+"""What the server tells an agent after each batch: the next meeting window, the interval, the thresholds.
 
 The meetings app fills ``meeting_window_for_site(site) -> (start, end) | None``
 in ``diemcau.meetings.services``; until it exists no window is announced and
@@ -40,4 +40,8 @@ def hints_for_site(site) -> dict:
         if found:
             window = {"start": _iso(found[0]), "end": _iso(found[1])}
     interval = getattr(settings, "MONITORING_AGENT_INTERVAL_S", None)
-    return {"meeting_window": window, "interval_s": float(interval) if interval else None}
+    from diemcau.monitoring.levels import agent_thresholds
+
+    # Every answer carries the standard's levels: the agent judges by the server's numbers.
+    return {"meeting_window": window, "interval_s": float(interval) if interval else None,
+            "thresholds": agent_thresholds()}

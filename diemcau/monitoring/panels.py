@@ -1,14 +1,19 @@
 """What monitoring draws on the site page and on the province overview."""
 
-from diemcau.monitoring import access, quality
+from diemcau.monitoring import access, call_quality, quality
 from diemcau.monitoring.choices import GRADE_RANK, Grade
 
 
 def site_panel(request, site):
-    """Current grade, last report, raised alerts and the 24-hour trend; the link to the full page."""
+    """Current grade, last report, raised alerts, the 24-hour trend and, in a meeting, the last ten
+    minutes of 20-second grades; the link to the full page."""
+    from diemcau.monitoring.levels import grade_thresholds
+
     q = quality.qualities([site.pk])[site.pk]
     return "monitoring/panels/site.html", {"site": site, "q": q,
-                                           "can_manage": access.can_manage_agent(request.user, site)}
+                                           "can_manage": access.can_manage_agent(request.user, site),
+                                           "strip": call_quality.strips([site.pk], call_quality.BOARD_SPAN).get(site.pk),
+                                           "grade_rule": grade_thresholds()}
 
 
 def overview_panel(request):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from diemcau.monitoring import alerts, early, rollups
+from diemcau.monitoring import alerts, call_quality, early, rollups
 from diemcau.monitoring.models import Cursor
 
 # Samples whose request is still being committed must not be skipped.
@@ -44,6 +44,7 @@ def process_new_samples(now: dt.datetime | None = None, settle: dt.timedelta = S
 def samples_job():
     process_new_samples()
     alerts.evaluate_silence()
+    call_quality.clear_after_meetings()
 
 
 @db_periodic_task(crontab(minute="7"))

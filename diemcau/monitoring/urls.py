@@ -8,6 +8,7 @@ urlpatterns = [
     path("vendor-oids/", views.vendor_oids, name="vendor_oids"),
     path("site/<int:pk>/", views.site_quality, name="site"),
     path("site/<int:pk>/series.json", views.site_series, name="series"),
+    path("site/<int:pk>/call-quality/", views.call_quality_part, name="call_quality"),
     path("site/<int:pk>/token/", views.token_issue, name="token_issue"),
     path("site/<int:pk>/throughput/", views.throughput_request, name="throughput"),
     path("site/<int:pk>/token/<int:token_pk>/revoke/", views.token_revoke, name="token_revoke"),

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_POST
 
 from diemcau.core.listing import paginate
 from diemcau.inventory.models import Link
-from diemcau.monitoring import access, agent_config, quality, services
+from diemcau.monitoring import access, agent_config, call_quality, quality, services
 from diemcau.monitoring.choices import Grade, SampleKind
 from diemcau.monitoring.forms import BoardFilter, DeviceCheckForm, VendorStatusOidForm
+from diemcau.monitoring.levels import grade_thresholds
 from diemcau.monitoring.models import (
     AgentToken,
     AlertFlip,
@@ -56,14 +57,16 @@ def board_rows(user, data: dict | None = None):
 
 
 def fill_page(rows) -> None:
-    """The trend, alerts and primary link of the rows on one page only."""
+    """The trend, alerts, meeting strip and primary link of the rows on one page only."""
     ids = [r["site"].pk for r in rows]
     full = quality.qualities(ids)
+    strips = call_quality.strips(ids, call_quality.BOARD_SPAN)
     primary = {}
     for link in Link.objects.active().filter(site__in=ids, role="primary").select_related("provider", "kind"):
         primary.setdefault(link.site_id, link)
     for row in rows:
         row["q"] = full[row["site"].pk]
+        row["strip"] = strips.get(row["site"].pk)
         row["link"] = primary.get(row["site"].pk)
 
 
@@ -81,6 +84,7 @@ def board(request):
     return render(request, "monitoring/board.html", {
         "page": page, "filter": form, "counts": counts, "total": len(rows),
         "query": query.urlencode(), "can_configure": access.can_configure_vendors(request.user),
+        "in_meeting": any(row.get("strip") for row in page.object_list), "grade_rule": grade_thresholds(),
     })
 
 
@@ -98,7 +102,17 @@ def site_quality(request, pk):
         "self_checks": Sample.objects.filter(site_id=site.pk, kind=SampleKind.CHECK).order_by("-measured_at")[:5],
         "throughputs": Sample.objects.filter(site_id=site.pk, kind=SampleKind.THROUGHPUT).order_by("-measured_at")[:3],
         "ranges": list(quality.RANGES),
+        "strip": call_quality.strips([site.pk], call_quality.SITE_SPAN).get(site.pk), "grade_rule": grade_thresholds(),
     })
+
+
+@login_required
+def call_quality_part(request, pk):
+    """The call-quality card alone, polled by the site page while it is open."""
+    site = access.site_for_monitoring(request.user, pk)
+    return render(request, "monitoring/includes/call_quality.html", {
+        "site": site, "strip": call_quality.strips([site.pk], call_quality.SITE_SPAN).get(site.pk),
+        "grade_rule": grade_thresholds()})
 
 
 @login_required

@@ -1,5 +1,8 @@
 """The local SQLite buffer: results wait here until the server confirms them.
 
+The same file keeps the little the agent must remember across restarts
+(the ``state`` table: the thresholds last heard from the server).
+
 Rows are kept in insertion order (the ``seq`` column) so that after an outage
 of days they are sent oldest first. When the file hits its row cap, or the
 disk is full, the oldest rows go first and the buffer remembers how many
@@ -24,6 +27,10 @@ CREATE TABLE IF NOT EXISTS dropped (
     count INTEGER NOT NULL,
     first_measured_at TEXT,
     last_measured_at TEXT
+);
+CREATE TABLE IF NOT EXISTS state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 );
 """
 
@@ -83,6 +90,22 @@ class Buffer:
         self._unsaved_drops.append(result.get("measured_at"))
         log.error("result %s dropped: disk full", result.get("id"))
         return False
+
+    def get_state(self, key):
+        """A value the agent keeps across restarts (e.g. the server's thresholds), or None."""
+        row = self.db.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key, value):
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM state WHERE key = ?", (key,))
+            self.db.execute("INSERT INTO state (key, value) VALUES (?, ?)", (key, value))
+            self.db.execute("COMMIT")
+        except BaseException:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise
 
     def count(self):
         return self.db.execute("SELECT COUNT(*) FROM result").fetchone()[0]

@@ -13,7 +13,7 @@ import os
 import signal
 import sys
 
-from diemcau_agent import __version__, config, measure, verdict
+from diemcau_agent import __version__, config, measure, thresholds, verdict
 
 log = logging.getLogger("diemcau_agent")
 
@@ -83,9 +83,11 @@ def cmd_check(args):
     rec = measure.probe_record(cfg, count=count, spacing_s=spacing, reflector=reflector)
     rec["kind"] = "check"
     fields = rec["fields"]
-    status, lines = verdict.judge(fields, cfg.operator_name, cfg.operator_phone)
+    limits = thresholds.load_file(cfg.buffer_path)
+    status, lines = verdict.judge(fields, cfg.operator_name, cfg.operator_phone, limits)
     fields["status"] = status
     fields["verdict"] = " ".join(lines)
+    fields["judged_by"] = {"source": limits.source, "version": limits.version}
     sent, send_error = _send_now(cfg, rec) if cfg.server and cfg.token and not args.no_send else (None, None)
     if args.json:
         voice = fields.get("voice") or {}
@@ -96,6 +98,7 @@ def cmd_check(args):
         out.update({"mos": voice.get("mos"), "r": voice.get("r"), "codec": voice.get("codec"),
                     "voice_note": voice.get("note"), "status": status, "verdict": fields["verdict"],
                     "reflector": "%s:%s" % reflector, "id": rec["id"], "sent_to_server": sent,
+                    "thresholds": limits.source, "thresholds_version": limits.version,
                     "send_error": send_error})
         print(json.dumps(out, ensure_ascii=False, indent=2))
     else:

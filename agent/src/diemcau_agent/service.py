@@ -2,7 +2,9 @@
 
 Each round: one packet train (every interval), the reachability checks (at
 most once per normal interval, also during meetings) and a throughput test
-if the server asked for one; results go straight into the buffer. Uploads
+if the server asked for one; results go straight into the buffer. In a
+meeting window the trains are also pooled into 20-second windows, each
+graded by the standard's levels (``grading``) and sent as a ``grade`` result. Uploads
 run on their own thread: a server that times out must not delay the next
 measurement, least of all during an outage, which is when the measurements
 matter most.
@@ -14,9 +16,9 @@ import random
 import threading
 import time
 
-from diemcau_agent import measure, throughput
+from diemcau_agent import grading, measure, throughput
 from diemcau_agent.buffer import Buffer
-from diemcau_agent.uploader import Uploader
+from diemcau_agent.uploader import Uploader, parse_iso
 
 log = logging.getLogger("diemcau_agent.service")
 
@@ -31,6 +33,7 @@ class Agent:
         self.upload_buffer = Buffer(cfg.buffer_path, cfg.max_rows)
         self.uploader = Uploader(self.upload_buffer, cfg.server, cfg.token, cfg.ca_file, clock=clock)
         self.next_reachability = 0.0
+        self.grader = grading.Grader()
         self.stop_event = threading.Event()
         self._reach_results = queue.Queue()
         self._reach_thread = None
@@ -53,6 +56,7 @@ class Agent:
             self.next_reachability = now + self.cfg.interval_s
         rec = measure.probe_record(self.cfg)
         self.buffer.add(rec)
+        self._grade(rec)
         if wait_checks and self._reach_thread is not None:
             self._reach_thread.join()
         self._store_checks()
@@ -62,6 +66,21 @@ class Agent:
             self.buffer.add(self.throughput_record(request))
         return rec
 
+    def _grade(self, rec):
+        """Pool the train into its 20-second window while a meeting window is open."""
+        limits = self.uploader.thresholds
+        stamp = parse_iso(rec["measured_at"])
+        if stamp is not None and self.uploader.in_meeting():
+            windows = self.grader.add(stamp, rec["fields"], limits, planned=self.cfg.count)
+        else:
+            windows = self.grader.close(limits)
+        self._store_windows(windows)
+
+    def _store_windows(self, windows):
+        for window in windows:
+            measured_at, fields = grading.record_fields(window)
+            self.buffer.add(measure.record("grade", fields, measured_at))
+
     def _store_checks(self):
         while not self._reach_results.empty():
             self.buffer.add(self._reach_results.get())
@@ -69,6 +88,9 @@ class Agent:
     def _reachability(self):
         for item in measure.reachability_records(self.cfg):
             self._reach_results.put(item)
+
+    def _grade_last_window(self):
+        self._store_windows(self.grader.close(self.uploader.thresholds))
 
     def upload_loop(self):
         """Upload whenever the backoff allows, until stopped."""
@@ -115,5 +137,6 @@ class Agent:
         if self._reach_thread is not None:
             self._reach_thread.join(15)
         self._store_checks()
+        self._grade_last_window()
         uploads.join(30)
         self.buffer.close()

@@ -19,7 +19,7 @@ import time
 import urllib.error
 import urllib.request
 
-from diemcau_agent import __version__
+from diemcau_agent import __version__, thresholds
 
 log = logging.getLogger("diemcau_agent.uploader")
 
@@ -65,6 +65,8 @@ class Uploader:
         self.interval_s = None
         self.throughput_request = None
         self.rejected = {}  # id -> reason, for callers that must tell the user
+        # The levels to judge by: the server's once heard (kept across restarts), built-in before.
+        self.thresholds = thresholds.load(buffer)
         self._ssl = ssl.create_default_context(cafile=ca_file) if ca_file else ssl.create_default_context()
         if not self.url.startswith("https://"):
             log.warning("server URL is not HTTPS: the site token travels in clear text")
@@ -158,6 +160,23 @@ class Uploader:
         request = answer.get("throughput")
         if isinstance(request, dict):
             self.throughput_request = request
+        if "thresholds" in answer:
+            self._apply_thresholds(answer["thresholds"])
+
+    def _apply_thresholds(self, data):
+        heard = thresholds.clean(data)
+        if heard is None:
+            log.warning("the server's thresholds are unusable; keeping the %s ones", self.thresholds.source)
+            return
+        if self.thresholds.source == "server" and heard == self.thresholds.data:
+            return
+        self.thresholds = thresholds.Thresholds(heard, "server")
+        try:
+            self.buffer.set_state(thresholds.STATE_KEY, json.dumps(heard, sort_keys=True))
+        except Exception:
+            # Judged by them now all the same; only a restart would forget them.
+            log.warning("cannot keep the server's thresholds in the local state", exc_info=True)
+        log.info("thresholds from the server (standard %s) in use", heard.get("version") or "?")
 
     def in_meeting(self, now=None):
         """True while the server's announced meeting window is open."""

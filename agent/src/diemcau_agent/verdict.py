@@ -1,9 +1,12 @@
-"""The pre-meeting verdict: thresholds from QOS.md, words for the site contact.
+"""The pre-meeting verdict: the standard's WARN and FAIL levels, words for the site contact.
 
-Thresholds follow the figures the conference vendors publish: Cisco's
-interactive-video targets (loss ≤ 1 %, one-way ≤ 150 ms, jitter ≤ 30 ms),
-Pexip's loss grades, Microsoft's "poor" marks (RTT > 500 ms, loss > 10 %).
+The levels are the province's published standard (NET-LOSS, NET-JITTER,
+NET-RTT), as the server sends them (``thresholds``): the same numbers the
+server's alerts use. Before the agent has heard from the server it judges by
+its built-in copy of the shipped standard.
 """
+
+from diemcau_agent.thresholds import Thresholds
 
 GOOD, WARN, BAD, UNKNOWN = 0, 1, 2, 3
 LABELS = {GOOD: "tốt", WARN: "cần theo dõi", BAD: "không đạt", UNKNOWN: "không đo được"}
@@ -15,8 +18,10 @@ def _num(value):
     return text.replace(".", ",")
 
 
-def judge(fields, operator_name="nhà cung cấp đường truyền", operator_phone=""):
-    """Return (status, message lines) for a train summary from ``measure``."""
+def judge(fields, operator_name="nhà cung cấp đường truyền", operator_phone="", limits=None):
+    """Return (status, message lines) for a train summary from ``measure``, judged by ``limits``
+    (a :class:`~diemcau_agent.thresholds.Thresholds`; the built-in standard when None)."""
+    limits = limits or Thresholds()
     if fields.get("error") or not fields.get("received"):
         why = fields.get("error") or "không nhận được phản hồi nào từ máy đo (reflector)"
         return UNKNOWN, ["Không đo được đường truyền: %s." % why,
@@ -27,24 +32,15 @@ def judge(fields, operator_name="nhà cung cấp đường truyền", operator_p
     jitter = max(fields.get("jitter_ms") or 0.0, fields.get("jitter_back_ms") or 0.0)
     problems = []
     status = GOOD
-    if loss >= 3.0:
-        status = BAD
-        problems.append("Mất gói %s %%" % _num(loss))
-    elif loss >= 1.0:
-        status = max(status, WARN)
-        problems.append("Mất gói %s %%" % _num(loss))
-    if rtt > 400.0:
-        status = BAD
-        problems.append("Độ trễ khứ hồi %s ms" % _num(rtt))
-    elif rtt > 300.0:
-        status = max(status, WARN)
-        problems.append("Độ trễ khứ hồi %s ms" % _num(rtt))
-    if jitter > 30.0:
-        status = BAD
-        problems.append("Độ biến thiên trễ (jitter) %s ms" % _num(jitter))
-    elif jitter > 15.0:
-        status = max(status, WARN)
-        problems.append("Độ biến thiên trễ (jitter) %s ms" % _num(jitter))
+    for measure, value, words, unit in (("loss_pct", loss, "Mất gói", "%"), ("rtt_ms", rtt, "Độ trễ khứ hồi", "ms"),
+                                        ("jitter_ms", jitter, "Độ biến thiên trễ (jitter)", "ms")):
+        if limits.fails(measure, value):
+            status = BAD
+        elif limits.warns(measure, value):
+            status = max(status, WARN)
+        else:
+            continue
+        problems.append("%s %s %s" % (words, _num(value), unit))
     contact = operator_name + ((", số " + operator_phone) if operator_phone else "")
     summary = "Trễ %s ms, jitter %s ms, mất gói %s %%" % (_num(rtt), _num(jitter), _num(loss))
     voice = fields.get("voice") or {}

@@ -28,6 +28,9 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Namespaces and TUN devices are named PREFIX + role + process id; several people sharing one
+# machine give each their own prefix (``DIEMCAU_NETLAB_PREFIX=dcm-``). TUN names fit in 15 octets.
+PREFIX = os.environ.get("DIEMCAU_NETLAB_PREFIX", "dc")[:5]
 STAMP_PORT = 862
 IPERF_PORT = 5201
 
@@ -55,7 +58,7 @@ def unavailable_reason():
         return "iproute2 / iptables not installed"
     if not os.path.exists("/dev/net/tun"):
         return "/dev/net/tun missing"
-    name = "dcprobe%d" % os.getpid()
+    name = "%sprobe%d" % (PREFIX, os.getpid())
     made = subprocess.run(["ip", "netns", "add", name], capture_output=True, text=True)
     if made.returncode != 0:
         return "`ip netns add` fails here: %s" % made.stderr.strip()
@@ -76,10 +79,10 @@ class Lab:
 
     def __init__(self, stamp_port=STAMP_PORT, iperf_port=IPERF_PORT):
         tag = os.getpid() % 100000
-        self.ns_a = "dcsite%d" % tag
-        self.ns_b = "dcplat%d" % tag
-        self.tun_a = "dcta%d" % tag
-        self.tun_b = "dctb%d" % tag
+        self.ns_a = "%ssite%d" % (PREFIX, tag)
+        self.ns_b = "%splat%d" % (PREFIX, tag)
+        self.tun_a = "%sta%d" % (PREFIX, tag)
+        self.tun_b = "%stb%d" % (PREFIX, tag)
         net = 10 + tag % 200
         self.addr_a = "10.77.%d.1" % net
         self.addr_b = "10.77.%d.2" % net

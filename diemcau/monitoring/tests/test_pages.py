@@ -137,9 +137,29 @@ def test_metrics_need_the_token_and_give_per_site_gauges(measured, client, setti
     response = client.get(url, HTTP_AUTHORIZATION="Bearer s3cret")
     text = response.content.decode()
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
-    assert "# TYPE diemcau_site_loss_percent gauge" in text
-    assert f'diemcau_site_loss_percent{{site="{measured.site_b.code}"' in text
     assert f'diemcau_site_grade{{site="{measured.site_b.code}"' in text
+
+
+def test_metrics_are_in_base_units_and_the_old_names_stay_one_release_marked_deprecated(measured, client, settings):
+    settings.MONITORING_METRICS_TOKEN = "s3cret"
+    text = client.get(reverse("monitoring:metrics"), HTTP_AUTHORIZATION="Bearer s3cret").content.decode()
+    values = {}
+    for line in text.splitlines():
+        if line.startswith("diemcau_") and f'site="{measured.site_b.code}"' in line:
+            name, value = line.split("{")[0], float(line.rsplit(" ", 1)[1])
+            values[name] = value
+    # site B: 12 % loss, 5 ms jitter, 30 ms RTT (roll-ups of the fixture)
+    assert values["diemcau_site_loss_ratio"] == pytest.approx(0.12)
+    assert values["diemcau_site_jitter_seconds"] == pytest.approx(0.005)
+    assert values["diemcau_site_rtt_seconds"] == pytest.approx(0.030)
+    assert values["diemcau_site_loss_percent"] == pytest.approx(12.0)  # the old name, old unit
+    assert values["diemcau_site_rtt_ms"] == pytest.approx(30.0)
+    for old, new in (("diemcau_site_loss_percent", "diemcau_site_loss_ratio"),
+                     ("diemcau_site_jitter_ms", "diemcau_site_jitter_seconds"),
+                     ("diemcau_site_rtt_ms", "diemcau_site_rtt_seconds"),
+                     ("diemcau_agent_last_seen_seconds", "diemcau_agent_last_seen_timestamp_seconds")):
+        assert f"# HELP {old} DEPRECATED, removed in 0.2.0: use {new}" in text
+        assert f"# TYPE {new} gauge" in text
 
 
 def test_metrics_are_off_without_a_token_setting(measured, client, settings):
