@@ -1,9 +1,9 @@
 """Where the incidents app meets apps that are still being written.
 
-``current_meeting_for_site`` is the hook the meetings issue fills: it must
-return the meeting in progress at the site (an object with ``__str__`` and
-an ``is_important`` attribute) or ``None``. Until then no meeting is known
-and the reporter or the triager ticks "during an important meeting" by hand.
+``current_meeting_for_site`` asks the meetings app for the meeting in
+progress at the site (an object with ``__str__`` and an ``is_important``
+attribute) or ``None``: an incident reported during an important meeting
+runs on the 24/7 clock and names the meeting.
 
 ``request_verdict`` asks the standards engine to reclassify a site after its
 incident history changed, when that engine is installed.
@@ -11,16 +11,14 @@ incident history changed, when that engine is installed.
 
 import logging
 
+from diemcau.meetings.services import current_meeting_for_site as _current_meeting
+
 log = logging.getLogger(__name__)
 
 
 def current_meeting_for_site(site):
-    """The meeting in progress at ``site``, or ``None`` (no meetings app yet)."""
-    try:
-        from diemcau.meetings.services import current_meeting_for_site as lookup
-    except ImportError:
-        return None
-    return lookup(site)
+    """The meeting in progress at ``site``, or ``None``."""
+    return _current_meeting(site)
 
 
 def request_verdict(site_id: int) -> None:

@@ -1,13 +1,16 @@
 """What the server tells an agent after each batch: the next meeting window, the interval, the thresholds.
 
-The meetings app fills ``meeting_window_for_site(site) -> (start, end) | None``
-in ``diemcau.meetings.services``; until it exists no window is announced and
-the agent keeps its configured interval.
+The meetings app answers ``meeting_window_for_site(site) -> (start, end) | None``
+(``diemcau.meetings.services``): from a while before the meeting (its check
+window) to its end the agent probes at its short interval; without a window
+it keeps its configured interval.
 """
 
 import datetime as dt
 
 from django.conf import settings
+
+from diemcau.meetings.services import meeting_window_for_site
 
 
 def _iso(value) -> str:
@@ -31,14 +34,9 @@ def hints_for_token(token) -> dict:
 
 def hints_for_site(site) -> dict:
     window = None
-    try:
-        from diemcau.meetings.services import meeting_window_for_site
-    except ImportError:
-        meeting_window_for_site = None
-    if meeting_window_for_site is not None:
-        found = meeting_window_for_site(site)
-        if found:
-            window = {"start": _iso(found[0]), "end": _iso(found[1])}
+    found = meeting_window_for_site(site)
+    if found:
+        window = {"start": _iso(found[0]), "end": _iso(found[1])}
     interval = getattr(settings, "MONITORING_AGENT_INTERVAL_S", None)
     from diemcau.monitoring.levels import agent_thresholds
 

@@ -58,6 +58,9 @@ class Standard(models.Model):
     version = models.CharField(_("version"), max_length=40, unique=True)
     status = models.CharField(_("status"), max_length=12, choices=StandardStatus.choices, default=StandardStatus.DRAFT)
     notes = models.TextField(_("what changed"), blank=True)
+    # The pre-meeting checklist: {"opens_hours_before", "due_minutes_before", "items": [{code, vi, en, auto,
+    # source}]}; the meetings app copies it onto each meeting it schedules. Empty: the shipped file's.
+    precheck = models.JSONField(_("pre-meeting check"), default=dict, blank=True)
     based_on = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("based on"),
     )

@@ -73,6 +73,7 @@ def standard_from_data(data: dict, *, user=None, status: str = StandardStatus.DR
         if not (item.get("vi") or item.get("text")):
             errors.append(_("%(where)s: the requirement text is missing") % {"where": where})
         errors.extend(f"{where}: {e}" for e in validate_rule(item.get("rule")))
+    errors.extend(precheck_errors(data.get("precheck")))
     version = str(data.get("version") or "").strip()
     if not version:
         errors.append(_("The file has no version."))
@@ -83,7 +84,7 @@ def standard_from_data(data: dict, *, user=None, status: str = StandardStatus.DR
     with transaction.atomic():
         standard = Standard.objects.create(
             name=str(data.get("name") or _("Minimum standard")), version=version, status=status, created_by=user,
-            notes=str(data.get("notes") or ""),
+            notes=str(data.get("notes") or ""), precheck=data.get("precheck") or {},
         )
         Requirement.objects.bulk_create([
             Requirement(
@@ -94,6 +95,28 @@ def standard_from_data(data: dict, *, user=None, status: str = StandardStatus.DR
             for index, item in enumerate(data["requirements"], start=1)
         ])
     return standard
+
+
+def precheck_errors(precheck) -> list[str]:
+    """What is wrong with a ``precheck`` section (empty: none given, the shipped one applies)."""
+    if not precheck:
+        return []
+    if not isinstance(precheck, dict) or not isinstance(precheck.get("items"), list):
+        return [_("precheck: it needs a list of “items”.")]
+    errors = []
+    for key in ("opens_hours_before", "due_minutes_before"):
+        value = precheck.get(key)
+        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+            errors.append(_("precheck: %(key)s must be a number of zero or more") % {"key": key})
+    seen = set()
+    for index, item in enumerate(precheck["items"], start=1):
+        code = str(item.get("code") or "").strip() if isinstance(item, dict) else ""
+        if not code or not item.get("vi"):
+            errors.append(_("precheck: item %(n)s needs a code and a Vietnamese text") % {"n": index})
+        elif code in seen:
+            errors.append(_("precheck: the item %(code)s appears twice") % {"code": code})
+        seen.add(code)
+    return errors
 
 
 def standard_import(text: str, *, user) -> Standard:
@@ -127,7 +150,7 @@ def standard_new_draft(*, user, based_on: Standard | None = None, version: str) 
     with transaction.atomic():
         draft = Standard.objects.create(
             name=based_on.name if based_on else _("Minimum standard"), version=version,
-            based_on=based_on, created_by=user,
+            based_on=based_on, created_by=user, precheck=based_on.precheck if based_on else {},
         )
         if based_on:
             Requirement.objects.bulk_create([

@@ -30,6 +30,12 @@ class Command(BaseCommand):
             path = live.write_config(live.pick_site(site), server, port)
             self.stdout.write(f"agent config written: {path}")
             return
+        # Today's demo meeting (a couple of hours ahead) gives the live agent its fast-probing window.
+        from diemcau.meetings.demo import keep_meeting_ahead
+
+        added = keep_meeting_ahead()
+        if added is not None:
+            self.stdout.write(f"demo meeting added: {added}")
         running = live.start_live_site(server, code=site, port=port)
         self.stdout.write(f"live site {running.site.code} ({running.site.name}): reflector 127.0.0.1:{port}, "
                           f"agent config {running.ini_path}")
