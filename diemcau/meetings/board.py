@@ -34,6 +34,8 @@ def age_text(then, now) -> str:
     if then is None:
         return ""
     seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 5:
+        return _("just now")
     if seconds < 60:
         return _("%(n)s s ago") % {"n": seconds}
     if seconds < 3600:
@@ -97,8 +99,8 @@ def build(meeting: Meeting, user, now: dt.datetime | None = None) -> dict:
                         backup=plans.get(p.site_id, {}), link_age=age_text(link_evidence, now),
                         dots=_dots(meeting, p), failing_labels=[labels.get(c, c) for c in p.failing]))
     rows.sort(key=lambda r: r.rank)
-    counts = {state: 0 for state in Readiness.values}
-    rollcall = {status: 0 for status in RollCall.values}
+    counts = dict.fromkeys(Readiness.values, 0)
+    rollcall = dict.fromkeys(RollCall.values, 0)
     for row in rows:
         counts[row.state] += 1
         if row.participation.rollcall:

@@ -51,3 +51,22 @@ def stability_inputs(site_ids, now) -> dict:
                     "n": tally["rollcall_problems"], "days": days},
                 "value": tally["rollcall_problems"]})
     return findings
+
+
+def review_summary(site_ids, now, days: int) -> dict:
+    """For the review pre-fill: ``{site_id: {"meetings", "not_ready", "late", "rollcall_problems",
+    "failing_items": {item: n}, "days"}}`` of the meetings that ended in the last ``days``."""
+    from diemcau.meetings.models import CheckMark
+
+    out = {site_id: {**tally, "late": 0, "failing_items": {}, "days": days}
+           for site_id, tally in results(site_ids, now, days).items()}
+    ended = Participation.objects.filter(
+        site_id__in=list(out), removed_at__isnull=True, meeting__status=MeetingStatus.SCHEDULED,
+        meeting__ends_at__lte=now, meeting__ends_at__gte=now - dt.timedelta(days=days))
+    for site_id in ended.filter(ready_at__gt=F("meeting__due_at")).values_list("site_id", flat=True):
+        out[site_id]["late"] += 1
+    failed = CheckMark.objects.filter(participation__in=ended, outcome="fail").values_list(
+        "participation__site_id", "participation_id", "item").distinct()
+    for site_id, _participation, item in failed:
+        out[site_id]["failing_items"][item] = out[site_id]["failing_items"].get(item, 0) + 1
+    return out

@@ -18,7 +18,14 @@ from diemcau.core.listing import XLSX_TYPE, paginate
 from diemcau.inventory.access import site_for_user, sites_for_user
 from diemcau.meetings import access, backups, duty, ical, importer, training
 from diemcau.meetings.choices import BackupState
-from diemcau.meetings.forms import DrillForm, ImportForm, PlanForm, ShiftForm, SwapForm, TrainingForm
+from diemcau.meetings.forms import (
+    DrillForm,
+    ImportForm,
+    PlanForm,
+    ShiftForm,
+    SwapForm,
+    TrainingForm,
+)
 from diemcau.meetings.models import CalendarFeed
 
 # Duty roster ------------------------------------------------------------------------------------------
@@ -90,7 +97,7 @@ def backup_list(request):
     """Sites whose backup was never tried, failed its last drill, or that have none."""
     sites = sites_for_user(request.user).select_related("organization")
     rows = backups.weak_sites(sites)
-    totals = {state: 0 for state in BackupState.values}
+    totals = dict.fromkeys(BackupState.values, 0)
     for state in backups.site_backup(sites.values_list("pk", flat=True)).values():
         totals[state["state"]] += 1
     return render(request, "meetings/backup_list.html", {

@@ -201,7 +201,7 @@ def meeting_detail(request, pk):
     if meeting.is_important and not meeting.is_cancelled and meeting.ends_at >= now:
         sites = sites_for_user(user, include_retired=True).filter(pk__in=visible.values("site_id")).select_related(
             "organization")
-        backup_warning = [r for r in backups.weak_sites(sites)]
+        backup_warning = list(backups.weak_sites(sites))
     return render(request, "meetings/meeting_detail.html", {
         "meeting": meeting, "now": now, "phase": meeting.phase(now),
         "counts": [(s, Readiness(s).label, counts.get(s, 0)) for s in Readiness.values],

@@ -64,6 +64,7 @@ def site_knowledge(site_ids, *, now) -> dict:
     compatibility = sources.compatibility(site_ids)
     incidents = sources.incidents(site_ids, now=now)
     quality = sources.quality(site_ids, now=now)
+    meetings = sources.meetings(site_ids, now=now)
     return {
         site_id: {
             "devices": devices.get(site_id, []),
@@ -72,6 +73,7 @@ def site_knowledge(site_ids, *, now) -> dict:
             "compatibility": compatibility.get(site_id),
             "incidents": incidents.get(site_id),
             "quality": quality.get(site_id),
+            "meetings": meetings.get(site_id),
         }
         for site_id in site_ids
     }
@@ -114,6 +116,7 @@ def _known_summary(knowledge: dict) -> dict:
         "platforms": (knowledge.get("compatibility") or {}).get("platforms", []),
         "incidents": {k: history[k] for k in ("total", "days", "symptoms", "causes")} if history else None,
         "quality": knowledge.get("quality"),
+        "meetings": knowledge.get("meetings"),
     }
 
 

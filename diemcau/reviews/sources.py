@@ -143,6 +143,14 @@ def quality(site_ids, *, now: dt.datetime) -> dict:
     return link_quality(list(site_ids), now) or {}
 
 
+def meetings(site_ids, *, now: dt.datetime, days: int = 180) -> dict:
+    """Meeting results per site over ``days``: meetings, not ready at the start, late, roll-call problems,
+    and how often each check item failed (the meetings app's ``review_summary``)."""
+    from diemcau.meetings.stability import review_summary
+
+    return review_summary(list(site_ids), now, days)
+
+
 @_guard(list)
 def reference_platforms() -> list:
     """Specs of the province's reference platforms that are in use."""

@@ -57,3 +57,23 @@ def schedule(province, at):
                 host_site=fields.pop("host_site", province.site_dept), sites=sites, starts_at=start,
                 ends_at=start + dt.timedelta(minutes=minutes), **fields)[0]
     return make
+
+
+@pytest.fixture
+def probe(province):
+    """``probe(site, at, loss=0.2, n=6)``: an agent at the site uploads ``n`` rounds ending at ``at``."""
+    import uuid
+
+    from diemcau.monitoring import ingest
+    from diemcau.monitoring.services import agent_token_issue
+    from diemcau.monitoring.synthetic import agent_round
+
+    tokens = {}
+
+    def send(site, at, *, loss=0.2, jitter=4.0, rtt=30.0, n=6):
+        if site.pk not in tokens:
+            tokens[site.pk] = agent_token_issue(site=site, user=None)[0]
+        rounds = [agent_round(str(uuid.uuid4()), at - dt.timedelta(seconds=5 * i), loss, jitter, rtt)
+                  for i in range(n)]
+        ingest.store_batch(tokens[site.pk], {"agent_version": "test", "results": rounds}, now=at)
+    return send
