@@ -77,14 +77,13 @@ class _Builder:
         self.meetings.append(meeting)
         return meeting
 
-    def save(self):
+    def save_meetings(self):
         Meeting.objects.bulk_create(self.meetings, batch_size=500)
         rows = []
         for index, meeting in enumerate(self.meetings):
             for site, is_host in self.sites_of[index]:
                 rows.append(Participation(meeting=meeting, site=site, is_host=is_host,
                                           added_at=meeting.created_at))
-        Participation.objects.bulk_create(rows, batch_size=2000)
         return rows
 
 
@@ -160,7 +159,7 @@ def load(ctx):
     rng, now = ctx.rng, ctx.now
     orgs = {o.code: o for o in Organization.objects.select_related("kind")}
     sites = list(Site.objects.active().select_related("organization", "organization__kind").order_by("code"))
-    hub = next(s for s in sites if s.is_hub)
+    hub = next((s for s in sites if s.is_hub), sites[0])
     dost = orgs.get("SKHCN") or hub.organization
     local = [s for s in sites if s.organization.kind.code in ("commune", "ward") and s.code.endswith("-01")]
     departments = [s for s in sites if s.organization.kind.code in ("department", "dost") and s.code.endswith("-01")]
@@ -191,7 +190,7 @@ def load(ctx):
     today_meeting = b.meeting(title=TODAY_TITLE, starts=_next_start(now), minutes=120, level=Level.PROVINCIAL,
                               importance=Importance.IMPORTANT, organizer=orgs.get("VP-UBND", dost), host=hub,
                               sites=local + departments, platform=platform, dial_in="Phòng họp 01 · mã 880 123 789")
-    participations = b.save()
+    participations = b.save_meetings()
 
     techs = {}
     from diemcau.accounts.models import User
@@ -208,9 +207,11 @@ def load(ctx):
         if p.meeting is today_meeting and demo_tech and p.site.organization_id == demo_tech.organization_id:
             continue  # the demo technician's own check is left to do
         _history(rng, p.meeting, p, personas[p.site_id], techs, now, marks, rollcalls)
+    # The state is derived in memory before the rows are written: no update pass afterwards.
+    _derive_all(participations, marks, rollcalls)
+    Participation.objects.bulk_create(participations, batch_size=2000)
     CheckMark.objects.bulk_create(marks, batch_size=5000)
     RollCallMark.objects.bulk_create(rollcalls, batch_size=5000)
-    _derive_all(participations, marks, rollcalls)
     # A few of today's sites report a problem: the board shows their failing item and backup.
     ctx.log(f"  {len(b.meetings)} meetings, {len(participations)} participations, {len(marks)} check marks, "
             f"{len(rollcalls)} roll-call marks; today: {today_meeting.title} at "
@@ -230,24 +231,20 @@ def _next_start(now: dt.datetime) -> dt.datetime:
 def _derive_all(participations, marks, rollcalls):
     by_participation, calls = {}, {}
     for mark in marks:
-        by_participation.setdefault(mark.participation_id, []).append(mark)
+        by_participation.setdefault(id(mark.participation), []).append(mark)
     for call in rollcalls:
-        calls[call.participation_id] = call
-    changed = []
+        calls[id(call.participation)] = call
     for p in participations:
-        rows = sorted(by_participation.get(p.pk, []), key=lambda m: m.at)
-        call = calls.get(p.pk)
-        if not rows and not call:
-            continue
-        for name, value in derive(p.meeting, rows).items():
-            setattr(p, name, value)
-        if rows and rows[-1].source == MarkSource.AUTO:
-            p.evidence = {"link": rows[-1].evidence_at.isoformat()}
+        rows = sorted(by_participation.get(id(p), []), key=lambda m: m.at)
+        call = calls.get(id(p))
+        if rows:
+            for name, value in derive(p.meeting, rows).items():
+                setattr(p, name, value)
+            auto = [m for m in rows if m.source == MarkSource.AUTO]
+            if auto:
+                p.evidence = {"link": auto[-1].evidence_at.isoformat()}
         if call:
             p.rollcall, p.rollcall_at = call.status, call.at
-        changed.append(p)
-    Participation.objects.bulk_update(changed, ["state", "failing", "items", "ready_at", "checked_by", "checked_at",
-                                                "evidence", "rollcall", "rollcall_at"], batch_size=2000)
 
 
 def _roster(ctx, orgs, meeting):
