@@ -198,7 +198,7 @@ def start_gunicorn(args, env):
     while time.monotonic() < deadline:
         try:
             status, _ = Client(args.port).request("GET", "/healthz")
-            if status == 200:
+            if status in (200, 503):  # 503: it answers, but no worker beats here (the jobs run in this process)
                 return process
         except OSError:
             pass

@@ -163,6 +163,24 @@ def _all_manual_done(meeting, participation) -> bool:
 
 @login_required
 @require_POST
+def check_throughput(request, pk, site_pk):
+    """The contact asks the site's agent for a throughput test; its result fills the measured item."""
+    from diemcau.monitoring.services import agent_throughput_request
+
+    user = request.user
+    meeting = access.meeting_for_user(user, pk)
+    participation = access.participation_for_user(user, meeting, site_pk)
+    access.check(access.can_mark(user, participation))
+    if agent_throughput_request(site=participation.site, user=user):
+        messages.success(request, _("Throughput test requested: the agent runs it after its next upload and the "
+                                    "result appears here within a minute or two."))
+    else:
+        messages.error(request, _("This site has no agent to run the test."))
+    return redirect("meetings:check", pk=meeting.pk, site_pk=participation.site_id)
+
+
+@login_required
+@require_POST
 def check_incident(request, pk, site_pk, mark_pk):
     """A failed item becomes an incident, with the symptom the contact picked."""
     user = request.user
@@ -198,7 +216,7 @@ def meeting_report(request, pk):
     data = report.build(meeting, user)
     if request.GET.get("export") == "xlsx":
         return export_response("xlsx", f"bao-cao-cuoc-hop-{meeting.pk}", report.COLUMNS, data["rows"],
-                               sheet_title=_("Meeting report"))
+                               sheet_title=_("Meeting report"), request=request)
     return render(request, "meetings/report.html", data)
 
 

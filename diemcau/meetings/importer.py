@@ -19,7 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.comments import Comment
-from openpyxl.styles import Font
 
 from diemcau.core.models import ChangeVia
 from diemcau.inventory.models import Organization
@@ -196,19 +195,20 @@ class _Rollback(Exception):
 
 
 def template_xlsx() -> bytes:
+    from diemcau.core.exports import ExportColumn, put_table
+
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "cuoc-hop"
-    sheet.append(COLUMNS)
     notes = [_("Title"), _("Level: tinh, so or don_vi"), _("Important: co or empty"), _("Date dd/mm/yyyy"),
              _("Start HH:MM (Hanoi time)"), _("End HH:MM"), _("Host site code"),
              _("Site codes separated by commas; tat_ca_xa_phuong; loai:department"), _("Platform code"),
              _("How to join"), _("Notes")]
+    example = ["Giao ban trực tuyến tuần", "tinh", "co", "06/04/2026", "07:30", "09:00", "VP-UBND-01", ALL_LOCAL,
+               "", "Phòng họp 01, mã 123456", ""]
+    put_table(sheet, [ExportColumn(c) for c in COLUMNS], [example])
     for cell, note in zip(sheet[1], notes, strict=True):
-        cell.font = Font(bold=True)
         cell.comment = Comment(str(note), "Điểm Cầu")
-    sheet.append(["Giao ban trực tuyến tuần", "tinh", "co", "06/04/2026", "07:30", "09:00", "VP-UBND-01",
-                  ALL_LOCAL, "", "Phòng họp 01, mã 123456", ""])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

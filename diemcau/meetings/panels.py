@@ -27,7 +27,15 @@ def overview_panel(request):
                     [:OVERVIEW_MEETINGS])
     for meeting in meetings:
         meeting.current_phase = meeting.phase(now)
-    return "meetings/panels/overview.html", {"meetings": meetings, "now": now}
+    gaps = {}
+    if user.sees_province:
+        # Flagged to the department: backups never shown to work, contacts to train.
+        from diemcau.inventory.access import sites_for_user
+        from diemcau.meetings import training
+
+        sites = sites_for_user(user).select_related("organization")
+        gaps = {"weak_backups": len(backups.weak_sites(sites)), "untrained": len(training.untrained_sites(sites))}
+    return "meetings/panels/overview.html", {"meetings": meetings, "now": now, "gaps": gaps}
 
 
 def site_panel(request, site):

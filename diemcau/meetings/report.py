@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from diemcau.core.exports import DATETIME, DECIMAL, NUMBER
 from diemcau.core.listing import Column
 from diemcau.meetings import access
 from diemcau.meetings import checklist as cl
@@ -99,16 +100,16 @@ COLUMNS = [
     Column("site", gettext_lazy("Site"), lambda r: r["site"].name),
     Column("organization", gettext_lazy("Organisation"), lambda r: r["site"].organization.name),
     Column("readiness", gettext_lazy("Readiness"), lambda r: str(r["verdict_label"])),
-    Column("ready_at", gettext_lazy("Ready at"), lambda r: r["participation"].ready_at),
+    Column("ready_at", gettext_lazy("Ready at"), lambda r: r["participation"].ready_at, kind=DATETIME),
     Column("failing", gettext_lazy("Failed items"), lambda r: r["failing"]),
     Column("checked_by", gettext_lazy("Checked by"),
            lambda r: str(r["participation"].checked_by) if r["participation"].checked_by_id else ""),
     Column("rollcall", gettext_lazy("Roll-call"), lambda r: str(r["rollcall"])),
     Column("incidents", gettext_lazy("Incidents"), lambda r: [i.code for i in r["incidents"]]),
-    Column("rtt", gettext_lazy("RTT (ms)"), lambda r: _fmt((r["quality"] or {}).get("rtt"))),
-    Column("loss", gettext_lazy("Loss (%)"), lambda r: _fmt((r["quality"] or {}).get("loss"), 2)),
-    Column("jitter", gettext_lazy("Jitter (ms)"), lambda r: _fmt((r["quality"] or {}).get("jitter"))),
-    Column("mos", gettext_lazy("MOS"), lambda r: _fmt((r["quality"] or {}).get("mos"), 2)),
+    Column("rtt", gettext_lazy("RTT (ms)"), lambda r: _fmt((r["quality"] or {}).get("rtt")), kind=NUMBER),
+    Column("loss", gettext_lazy("Loss (%)"), lambda r: _fmt((r["quality"] or {}).get("loss"), 2), kind=DECIMAL),
+    Column("jitter", gettext_lazy("Jitter (ms)"), lambda r: _fmt((r["quality"] or {}).get("jitter")), kind=NUMBER),
+    Column("mos", gettext_lazy("MOS"), lambda r: _fmt((r["quality"] or {}).get("mos"), 2), kind=DECIMAL),
 ]
 
 

@@ -1,13 +1,14 @@
 """Worker jobs (huey) of the meetings app: measured check items and chasing, every minute."""
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
+from diemcau.core.locks import skip_if_running
 from diemcau.meetings import jobs
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("meetings-evidence")
+@skip_if_running("meetings-evidence")
 def evidence_task():
     """Every minute: the measured items of every open check, from the freshest evidence."""
     return jobs.evidence_scan()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/rollcall/<int:site_pk>/", board_views.rollcall, name="rollcall"),
     path("<int:pk>/check/<int:site_pk>/", board_views.check_page, name="check"),
     path("<int:pk>/check/<int:site_pk>/mark/", board_views.check_mark, name="mark"),
+    path("<int:pk>/check/<int:site_pk>/throughput/", board_views.check_throughput, name="check_throughput"),
     path("<int:pk>/check/<int:site_pk>/incident/<int:mark_pk>/", board_views.check_incident, name="check_incident"),
     path("<int:pk>/report/", board_views.meeting_report, name="report"),
 ]

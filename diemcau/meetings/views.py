@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from diemcau.core.exports import DATETIME, NUMBER
 from diemcau.core.listing import Column, export_response, paginate, wants_export
 from diemcau.core.models import ChangeRecord
 from diemcau.inventory.access import sites_for_user
@@ -26,14 +27,14 @@ from diemcau.meetings.forms import CancelForm, MeetingForm
 from diemcau.meetings.models import Meeting, Participation
 
 MEETING_COLUMNS = [
-    Column("starts_at", gettext_lazy("Starts"), lambda m: m.starts_at),
-    Column("ends_at", gettext_lazy("Ends"), lambda m: m.ends_at),
+    Column("starts_at", gettext_lazy("Starts"), lambda m: m.starts_at, kind=DATETIME),
+    Column("ends_at", gettext_lazy("Ends"), lambda m: m.ends_at, kind=DATETIME),
     Column("title", gettext_lazy("Title"), lambda m: m.title),
     Column("level", gettext_lazy("Level"), lambda m: m.get_level_display()),
     Column("importance", gettext_lazy("Importance"), lambda m: m.get_importance_display()),
     Column("host", gettext_lazy("Host site"), lambda m: f"{m.host_site.name} ({m.host_site.code})"),
-    Column("sites", gettext_lazy("Sites"), lambda m: m.n_sites),
-    Column("ready", gettext_lazy("Ready"), lambda m: m.n_ready),
+    Column("sites", gettext_lazy("Sites"), lambda m: m.n_sites, kind=NUMBER),
+    Column("ready", gettext_lazy("Ready"), lambda m: m.n_ready, kind=NUMBER),
     Column("status", gettext_lazy("Status"), lambda m: m.get_status_display()),
 ]
 PERIODS = [("upcoming", gettext_lazy("Upcoming")), ("past", gettext_lazy("Past")), ("all", gettext_lazy("All"))]
@@ -63,7 +64,8 @@ def meeting_list(request):
     qs = _with_counts(qs)
     fmt = wants_export(request)
     if fmt:
-        return export_response(fmt, "cuoc-hop", MEETING_COLUMNS, qs.iterator(chunk_size=2000), sheet_title="cuoc-hop")
+        return export_response(fmt, "cuoc-hop", MEETING_COLUMNS, qs.iterator(chunk_size=2000),
+                               sheet_title=_("Meetings"), request=request)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "meetings/meeting_list.html", {

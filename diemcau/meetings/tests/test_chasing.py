@@ -93,6 +93,6 @@ def test_the_periodic_task_chases(province, schedule, at):
     schedule(START)
     with at(local(2026, 3, 10, 8, 1)):
         assert chase_task.call_local() == 4
-        assert evidence_task.call_local() == 12   # 4 sites × 3 measured items: their first rows
+        assert evidence_task.call_local() == 20   # 4 sites × 5 measured items: their first rows
     assert Participation.objects.filter(chase_level=1).count() == 4
     assert dt.timedelta(0) < START - local(2026, 3, 10, 8, 1)
