@@ -75,3 +75,13 @@ def weak_sites(sites) -> list[dict]:
     order = [BackupState.NONE, BackupState.FAILED, BackupState.UNTRIED]
     rows.sort(key=lambda r: (order.index(r["state"]), r["site"].organization.name, r["site"].code))
     return rows
+
+
+def weak_count(sites) -> int:
+    """How many of these sites have no plan whose last drill worked, in one query."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    last_worked = Subquery(Drill.objects.filter(plan=OuterRef("pk")).order_by("-held_at", "-pk").values("worked")[:1])
+    working = BackupPlan.objects.filter(site=OuterRef("pk"), retired_at__isnull=True).annotate(
+        last=last_worked).filter(last=True)
+    return sites.exclude(Exists(working)).count()

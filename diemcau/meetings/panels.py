@@ -31,10 +31,8 @@ def overview_panel(request):
     if user.sees_province:
         # Flagged to the department: backups never shown to work, contacts to train.
         from diemcau.inventory.access import sites_for_user
-        from diemcau.meetings import training
 
-        sites = sites_for_user(user).select_related("organization")
-        gaps = {"weak_backups": len(backups.weak_sites(sites)), "untrained": len(training.untrained_sites(sites))}
+        gaps = {"weak_backups": backups.weak_count(sites_for_user(user))}
     return "meetings/panels/overview.html", {"meetings": meetings, "now": now, "gaps": gaps}
 
 

@@ -105,3 +105,16 @@ def test_sites_with_operation_incidents_and_an_untrained_contact_are_flagged(pro
                                                  trainer="Sở KH&CN", organizer=province.dost)
         session.attendees.set([province.site_a.contacts.get()])
         assert training.untrained_sites(sites) == []
+
+
+def test_the_overview_count_of_weak_backups_agrees_with_the_list(province):
+    from diemcau.inventory.models import Site
+
+    plan = BackupPlan.objects.create(site=province.site_a, kind="soft_client", title="Laptop", steps="Mở máy")
+    Drill.objects.create(plan=plan, held_at=local(2026, 3, 1, 9, 0), conducted_by="A", worked=False)
+    Drill.objects.create(plan=plan, held_at=local(2026, 3, 2, 9, 0), conducted_by="A", worked=True,
+                         restore_minutes=3)
+    other = BackupPlan.objects.create(site=province.site_b, kind="soft_client", title="Laptop", steps="Mở máy")
+    Drill.objects.create(plan=other, held_at=local(2026, 3, 2, 9, 0), conducted_by="A", worked=False)
+    sites = Site.objects.active().select_related("organization")
+    assert backups.weak_count(sites) == len(backups.weak_sites(sites)) == 3
