@@ -301,6 +301,12 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "diemcau@localhost")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
+# The outbox (core.outbox): e-mail and webhook attempts (1, 2, 4 … minutes apart, at most an
+# hour) before a delivery is given up; the webhook receiver's time to answer. The INCIDENT_*
+# names of earlier versions are still read.
+OUTBOX_MAX_ATTEMPTS = env_int("OUTBOX_MAX_ATTEMPTS", env_int("INCIDENT_DELIVERY_MAX_ATTEMPTS", 8))
+OUTBOX_WEBHOOK_TIMEOUT = env_int("OUTBOX_WEBHOOK_TIMEOUT", env_int("INCIDENT_WEBHOOK_TIMEOUT", 10))
+
 # Stability verdict (standards app): how many failed / warned requirements,
 # unknowns, drifted settings and degraded core devices make a site unstable
 # or unfit. The rule itself is diemcau.standards.verdict.decide.
@@ -320,8 +326,6 @@ INCIDENT_REPEAT_GAP_MINUTES = env_int("INCIDENT_REPEAT_GAP_MINUTES", 60)
 INCIDENT_LIVE_REFRESH_SECONDS = env_int("INCIDENT_LIVE_REFRESH_SECONDS", 60)
 INCIDENT_UNSTABLE_COUNT = env_int("INCIDENT_UNSTABLE_COUNT", 3)
 INCIDENT_UNSTABLE_DAYS = env_int("INCIDENT_UNSTABLE_DAYS", 30)
-INCIDENT_DELIVERY_MAX_ATTEMPTS = env_int("INCIDENT_DELIVERY_MAX_ATTEMPTS", 8)
-INCIDENT_WEBHOOK_TIMEOUT = env_int("INCIDENT_WEBHOOK_TIMEOUT", 10)
 
 # Monitoring: retention, alert patterns, the agents' targets, device polling.
 MONITORING_RAW_DAYS = env_int("MONITORING_RAW_DAYS", 7)
@@ -361,8 +365,8 @@ MEETINGS_UNSTABLE_COUNT = env_int("MEETINGS_UNSTABLE_COUNT", 3)
 MEETINGS_TRAINING_DAYS = env_int("MEETINGS_TRAINING_DAYS", 180)
 MEETINGS_TRAINING_OPERATION_COUNT = env_int("MEETINGS_TRAINING_OPERATION_COUNT", 2)
 
-# Review campaigns: evidence photos.
-REVIEW_PHOTO_MAX_BYTES = env_int("REVIEW_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+# Photos people attach (incident reports, review evidence): one limit for all.
+UPLOAD_PHOTO_MAX_BYTES = env_int("UPLOAD_PHOTO_MAX_BYTES", env_int("REVIEW_PHOTO_MAX_BYTES", 8 * 1024 * 1024))
 
 # Reports (see docs/reports.md): the province named in documents, LibreOffice for PDFs.
 PROVINCE_NAME = env_str("PROVINCE_NAME", "Cao Bằng")

@@ -21,7 +21,11 @@ class DiemcauAppConfig(AppConfig):
       standards app folds every app's findings into each site's verdict;
     - ``link_quality``: dotted path of ``f(site_ids, now) -> {site_id: {"rtt_ms",
       "jitter_ms", "loss_pct", "days"}}``, the measured link quality the
-      standards app judges NET-RTT, NET-JITTER and NET-LOSS against.
+      standards app judges NET-RTT, NET-JITTER and NET-LOSS against;
+    - ``notice_topics``: ``((topic, label), …)``, the topics of the messages
+      the app sends through ``core.outbox`` (the first part of their kind:
+      ``incident`` of ``incident.escalated``), for which each user chooses
+      whether to get e-mail too.
 
     The API router in ``<app>/api.py`` (``router``) is mounted at
     ``/api/v1/`` automatically. Demo data comes from ``<app>/demo.py``
@@ -37,6 +41,7 @@ class DiemcauAppConfig(AppConfig):
     overview_panel: str | None = None
     stability_inputs: str | None = None
     link_quality: str | None = None
+    notice_topics: tuple = ()
 
 
 class CoreConfig(DiemcauAppConfig):

@@ -1,8 +1,10 @@
-"""Background jobs of the core app: the worker's heartbeat."""
+"""Background jobs of the core app: the worker's heartbeat, and the outbox (send what is due every minute,
+and right after a change commits)."""
 
 from huey import crontab
-from huey.contrib.djhuey import HUEY, db_periodic_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 
+from diemcau.core import outbox
 from diemcau.core.heartbeat import beat
 
 
@@ -19,3 +21,15 @@ def heartbeat_at_start():
 
     beat("worker")
     close_old_connections()
+
+
+@db_periodic_task(crontab(minute="*"))
+def outbox_job():
+    """Every minute: mark attempts left without an outcome, send the deliveries whose time has come."""
+    return outbox.deliver_due()
+
+
+@db_task()
+def outbox_send_task():
+    """Queued when a transaction that wrote deliveries commits: send them now rather than within the minute."""
+    return outbox.deliver_due()

@@ -9,6 +9,9 @@ app_name = "core"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("notices/", views.notice_list, name="notices"),
+    path("notices/channels/", views.channel_settings, name="channels"),
+    path("outbox/", views.outbox_page, name="outbox"),
+    path("outbox/<int:pk>/decide/", views.delivery_decide, name="delivery_decide"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("diemcau/favicon.svg"), permanent=True)),
 ]

@@ -1,16 +1,24 @@
-"""The province overview and the in-app notices."""
+"""The province overview, the in-app notices, each user's channels, and the department's outbox."""
 
+from django.apps import apps
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Exists, OuterRef
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from diemcau.core import outbox
+from diemcau.core.apps import DiemcauAppConfig
+from diemcau.core.choices import DeliveryStatus
 from diemcau.core.heartbeat import STALE_AFTER, last_beat
-from diemcau.core.models import Notice
+from diemcau.core.models import ChannelPreference, Delivery, Notice
 from diemcau.core.panels import overview_panels
 from diemcau.inventory.access import sites_for_user
 from diemcau.inventory.choices import ContactRole, LinkRole
@@ -73,6 +81,66 @@ def notice_list(request):
     if unread_ids:
         Notice.objects.filter(pk__in=unread_ids).update(read_at=timezone.now())
     return response
+
+
+def notice_topics() -> list[tuple[str, str]]:
+    return [topic for config in apps.get_app_configs() if isinstance(config, DiemcauAppConfig)
+            for topic in config.notice_topics]
+
+
+@login_required
+def channel_settings(request):
+    """Each user chooses, per topic, whether the notices also come by e-mail."""
+    topics = notice_topics()
+    off = set(ChannelPreference.objects.filter(user=request.user, email=False).values_list("topic", flat=True))
+    if request.method == "POST":
+        wanted = set(request.POST.getlist("email"))
+        for topic, _label in topics:
+            ChannelPreference.objects.update_or_create(user=request.user, topic=topic,
+                                                       defaults={"email": topic in wanted})
+        messages.success(request, _("Your choices were saved."))
+        return redirect("core:channels")
+    return render(request, "core/channels.html", {
+        "topics": [{"code": code, "label": label, "email": code not in off} for code, label in topics],
+    })
+
+
+def _require_outbox_admin(user) -> None:
+    if not user.is_dost_admin:
+        raise PermissionDenied
+
+
+@login_required
+def outbox_page(request):
+    """The department's view of the outbox: what is waiting, and what needs a person's decision."""
+    _require_outbox_admin(request.user)
+    counts = dict(Delivery.objects.values_list("status").annotate(n=Count("pk")).values_list("status", "n"))
+    attention = Delivery.objects.filter(status__in=[DeliveryStatus.UNCERTAIN, DeliveryStatus.FAILED]) \
+        .select_related("endpoint").order_by("-created_at", "-pk")
+    page = Paginator(attention, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "core/outbox.html", {
+        "counts": [(status, label, counts.get(status, 0)) for status, label in DeliveryStatus.choices],
+        "page": page,
+    })
+
+
+@login_required
+@require_POST
+def delivery_decide(request, pk):
+    """Send an uncertain or failed delivery again, or close an uncertain one the receiver confirmed."""
+    _require_outbox_admin(request.user)
+    delivery = get_object_or_404(Delivery, pk=pk)
+    if request.POST.get("decision") == "sent":
+        done = outbox.delivery_mark_sent(delivery)
+        text = _("The delivery was marked as received.")
+    else:
+        done = outbox.delivery_retry(delivery)
+        text = _("The delivery will be sent again within a minute.")
+    if done:
+        messages.success(request, text)
+    else:
+        messages.error(request, _("This delivery has changed meanwhile; nothing was done."))
+    return redirect("core:outbox")
 
 
 def healthz(request):

@@ -9,6 +9,7 @@ class IncidentsConfig(DiemcauAppConfig):
     label = "incidents"
     verbose_name = _("Incidents")
     url_prefix = "incidents"
+    notice_topics = (("incident", _("Incidents")),)
     nav_order = 30
     site_panel = "diemcau.incidents.panels.site_panel"
     overview_panel = "diemcau.incidents.panels.overview_panel"

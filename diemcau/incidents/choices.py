@@ -105,17 +105,6 @@ class CalendarChangeKind(models.TextChoices):
 SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.NORMAL: 2, Severity.LOW: 3}
 
 
-class DeliveryChannel(models.TextChoices):
-    EMAIL = "email", _("E-mail")
-    WEBHOOK = "webhook", _("Webhook")
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", _("Pending")
-    SENT = "sent", _("Sent")
-    FAILED = "failed", _("Failed")
-
-
 # Symptoms of one family count together for repeat detection (R10); the
 # knowledge base may regroup them (SymptomGuide.family).
 DEFAULT_FAMILIES = {

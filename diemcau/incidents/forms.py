@@ -4,9 +4,11 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from diemcau.core import uploads
 from diemcau.core.forms import BootstrapMixin
+from diemcau.core.models import WebhookEndpoint
 from diemcau.incidents.choices import Family, Severity, Status
-from diemcau.incidents.models import OPEN, CalendarDay, SlaPolicy, SymptomGuide, WebhookEndpoint
+from diemcau.incidents.models import OPEN, CalendarDay, SlaPolicy, SymptomGuide
 from diemcau.inventory.models import Organization, Term
 from diemcau.lib.text import fold
 
@@ -31,6 +33,7 @@ class ReportForm(BootstrapMixin, forms.Form):
 
     def __init__(self, *args, sites, by_phone=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.photo_max_mb = uploads.photo_max_mb()
         self.fields["site"].queryset = sites.select_related("organization").order_by("code")
         self.fields["symptoms"].queryset = _terms("symptom")
         if not by_phone:

@@ -19,8 +19,6 @@ from diemcau.incidents.choices import (
     CalendarDayKind,
     Channel,
     ClockState,
-    DeliveryChannel,
-    DeliveryStatus,
     EventKind,
     Family,
     Severity,
@@ -356,54 +354,6 @@ class RepeatFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.site_id} {self.family} ×{self.count}"
-
-
-class WebhookEndpoint(models.Model):
-    """An outside system told about incidents by signed JSON (HMAC-SHA256 of the body)."""
-
-    name = models.CharField(_("name"), max_length=120)
-    url = models.URLField(_("URL"))
-    secret = models.CharField(_("shared secret"), max_length=200)
-    organization = models.ForeignKey("inventory.Organization", on_delete=models.CASCADE, null=True, blank=True,
-                                     related_name="+", verbose_name=_("organisation"),
-                                     help_text=_("Only incidents this organisation holds; empty for all."))
-    is_active = models.BooleanField(_("active"), default=True)
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("webhook")
-        verbose_name_plural = _("webhooks")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Delivery(models.Model):
-    """One e-mail or webhook call waiting to be sent, sent, or given up on (with why)."""
-
-    channel = models.CharField(max_length=8, choices=DeliveryChannel.choices)
-    recipient = models.CharField(max_length=500)
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="deliveries")
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, null=True, blank=True,
-                                 related_name="deliveries")
-    kind = models.CharField(max_length=40)
-    subject = models.CharField(max_length=300, blank=True)
-    body = models.TextField(blank=True)
-    payload = models.JSONField(default=dict, blank=True)
-    status = models.CharField(max_length=8, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
-
-    def __str__(self) -> str:
-        return f"{self.channel} → {self.recipient} ({self.status})"
 
 
 class SlaTally(models.Model):

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from diemcau.core.models import WebhookEndpoint
 from diemcau.incidents import access, rules
 from diemcau.incidents.forms import CalendarDayForm, GuideForm, PolicyForm, WebhookForm
 from diemcau.incidents.models import (
@@ -14,7 +15,6 @@ from diemcau.incidents.models import (
     CalendarDay,
     SlaPolicy,
     SymptomGuide,
-    WebhookEndpoint,
 )
 from diemcau.incidents.sla import DEFAULT_POLICIES
 

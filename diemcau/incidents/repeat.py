@@ -113,5 +113,5 @@ def _notify_head(flag: RepeatFlag, now) -> None:
         body = title + "\n" + _("As head of the unit you answer for repeated incidents (R10): have them reviewed "
                                 "and record the corrective action when resolving the next one.")
     latest = Incident.objects.filter(site=site, family=flag.family).order_by("-reported_at").first()
-    notify.send(kind="incident.repeat", title=title, body=body,
+    notify.send(kind="incident.repeat", title=title, body=body, key=f"incident.repeat:{flag.pk}",
                 users=notify.unit_heads(site.organization_id) or notify.department_users(), incident=latest)

@@ -15,6 +15,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from diemcau.core import uploads
 from diemcau.incidents import hooks, notify, tallies
 from diemcau.incidents.choices import (
     CLOCK_EVENTS,
@@ -29,11 +30,6 @@ from diemcau.incidents.choices import (
 from diemcau.incidents.models import Clock, Holding, Incident, IncidentEvent, SymptomGuide
 from diemcau.incidents.sla import Calendars, PolicyBook, derive, is_lowering
 from diemcau.inventory.models import Link, Organization, Site, Term
-
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
-# Magic numbers of the photo types phones produce.
-PHOTO_SIGNATURES = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp"}
-
 
 # Routing ---------------------------------------------------------------------
 
@@ -67,16 +63,8 @@ def family_for(symptoms) -> str:
 
 
 def check_photo(photo) -> None:
-    if not photo:
-        return
-    if photo.size > PHOTO_MAX_BYTES:
-        raise ValidationError({"photo": _("The photo is larger than 5 MB; send a smaller one.")})
-    head = photo.read(12)
-    photo.seek(0)
-    if not any(head.startswith(sig) for sig in PHOTO_SIGNATURES) or (
-        head.startswith(b"RIFF") and head[8:12] != b"WEBP"
-    ):
-        raise ValidationError({"photo": _("Only JPEG, PNG or WebP photos are accepted.")})
+    if photo:
+        uploads.check_photo(photo)
 
 
 # Recompute -------------------------------------------------------------------

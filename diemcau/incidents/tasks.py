@@ -1,10 +1,9 @@
-"""Worker jobs (huey): the SLA scan, sending notifications, retrying failed ones."""
+"""Worker jobs (huey): the SLA scan. Notifications are sent by the outbox (``core.tasks``)."""
 
-from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from diemcau.incidents import escalation, notify, rules
+from diemcau.incidents import escalation, rules
 
 
 @db_periodic_task(crontab(minute="*"))
@@ -30,17 +29,3 @@ def policy_apply_task(policy_id: int, user_id: int | None, reason: str):
     if policy is None:
         return 0
     return rules.policy_apply_to_open(policy, user=User.objects.filter(pk=user_id).first(), reason=reason)
-
-
-@db_periodic_task(crontab(minute="*"))
-def deliveries_retry_task():
-    """Every minute: send the e-mails and webhooks whose next try has come."""
-    return notify.deliveries_due()
-
-
-@db_task()
-def delivery_send(delivery_id: int):
-    """Send one delivery right after the change that caused it (queued on commit)."""
-    delivery = notify.claim_delivery(delivery_id, now=timezone.now())
-    if delivery is not None:
-        notify.delivery_attempt(delivery)

@@ -9,6 +9,7 @@ class ReviewsConfig(DiemcauAppConfig):
     label = "reviews"
     verbose_name = _("Review campaigns")
     url_prefix = "reviews"
+    notice_topics = (("review", _("Review campaigns")),)
     nav_order = 30
     site_panel = "diemcau.reviews.panels.site_panel"
     overview_panel = "diemcau.reviews.panels.overview_panel"

@@ -103,7 +103,3 @@ SYMPTOM_GROUPS = {
     "content_share": ("terminal", "computer"),
     "power_loss": ("power",),
 }
-
-# Evidence photos: what is accepted.
-PHOTO_TYPES = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp"}
-PHOTO_MAX_BYTES_DEFAULT = 8 * 1024 * 1024

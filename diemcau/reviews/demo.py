@@ -12,6 +12,7 @@ from django.db.models import Count
 
 from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
+from diemcau.core import outbox
 from diemcau.core.models import Notice
 from diemcau.inventory.models import Organization, Term
 from diemcau.reviews import services
@@ -188,7 +189,7 @@ def _submit(demo, task, *, now, late=False):
 
 
 def load(ctx):
-    with services.without_email():
+    with outbox.notices_only():
         _load(ctx)
 
 

@@ -229,7 +229,7 @@ class Fault(models.Model):
 
 def evidence_path(instance, filename) -> str:
     # Never the uploaded name: it may carry anything; the type decides the extension.
-    from diemcau.reviews.choices import PHOTO_TYPES
+    from diemcau.core.uploads import PHOTO_TYPES
 
     ext = PHOTO_TYPES.get(instance.content_type, ".bin")
     return f"reviews/{instance.assessment.task.campaign_id}/{uuid.uuid4().hex}{ext}"

@@ -4,14 +4,11 @@ Every change of a task's state writes a ``TaskEvent`` (who, when, what);
 the submission is signed by the unit head who makes it.
 """
 
-import contextlib
-import contextvars
 import datetime as dt
+import hashlib
 import logging
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -19,9 +16,9 @@ from django.utils.translation import gettext as _
 
 from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
-from diemcau.core.models import Notice
+from diemcau.core import outbox, uploads
 from diemcau.reviews.checks import assessment_problems, refresh_flags_near
-from diemcau.reviews.choices import PHOTO_MAX_BYTES_DEFAULT, PHOTO_TYPES, EventKind, TaskState
+from diemcau.reviews.choices import EventKind, TaskState
 from diemcau.reviews.models import (
     Assessment,
     Campaign,
@@ -46,41 +43,9 @@ def department_users() -> list[User]:
     return list(User.objects.filter(is_active=True, role__in=[Role.DOST_ADMIN, Role.DOST_STAFF]))
 
 
-_emails_on = contextvars.ContextVar("review_emails", default=True)
-
-
-@contextlib.contextmanager
-def without_email():
-    """Notices only: the demo writes a year of history and must not mail anyone."""
-    token = _emails_on.set(False)
-    try:
-        yield
-    finally:
-        _emails_on.reset(token)
-
-
-def send_email_now(subject: str, body: str, addresses: list[str]) -> None:
-    send_mail(subject, body, None, addresses, fail_silently=False)
-
-
-def notify(users, *, kind: str, title: str, body: str, url: str) -> int:
-    """In-app notices now; e-mails handed to the worker once the transaction commits."""
-    users = list({u.pk: u for u in users}.values())
-    Notice.objects.bulk_create([Notice(user=u, title=title[:300], body=body, url=url, kind=kind[:40]) for u in users])
-    addresses = sorted({u.email for u in users if u.email})
-    if addresses and _emails_on.get():
-        link = getattr(settings, "SITE_URL", "").rstrip("/") + url
-
-        def mail():
-            from diemcau.reviews.tasks import send_review_email
-
-            try:
-                send_review_email(title[:300], f"{body}\n\n{link}", addresses)
-            except Exception:  # the queue is down: the notice is there, mail is best effort
-                log.exception("reviews: could not queue e-mail to %s", addresses)
-
-        transaction.on_commit(mail)
-    return len(users)
+def notify(users, *, kind: str, title: str, body: str, url: str, key: str) -> int:
+    """Through the outbox: in-app notices now, e-mails sent by the worker once the transaction commits."""
+    return outbox.send(kind=kind, title=title, body=body, url=url, key=key, users=users)
 
 
 def local_deadline(campaign: Campaign) -> str:
@@ -107,7 +72,7 @@ def campaign_open(*, title: str, deadline: dt.datetime, organizations, user, ins
     UnitTask.objects.bulk_create([UnitTask(campaign=campaign, organization=o) for o in organizations])
     recipients = User.objects.filter(organization__in=organizations, is_active=True,
                                      role__in=[Role.UNIT_HEAD, Role.SITE_TECH])
-    notify(recipients, kind="review.opened", url=campaign.get_absolute_url(),
+    notify(recipients, kind="review.opened", url=campaign.get_absolute_url(), key=f"review.opened:{campaign.pk}",
            title=_("Review campaign: %(title)s") % {"title": title},
            body=_("Assess every site of your unit and submit by %(deadline)s.") % {
                "deadline": local_deadline(campaign)})
@@ -190,31 +155,12 @@ def proposal_delete(proposal: Proposal, *, user) -> None:
         refresh_flags_near(assessment.task.campaign_id, [assessment.site_id])
 
 
-def _sniff(head: bytes) -> str | None:
-    """The image type from the file's first bytes: the browser's claim is not trusted."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
-
-
 def evidence_add(assessment: Assessment, *, user, note: str = "", photo=None, group=None) -> Evidence:
     """A note or photo; a photo must be a JPEG, PNG or WebP image within the size limit."""
     _require_editable(assessment.task)
     evidence = Evidence(assessment=assessment, note=(note or "").strip(), group=group, uploaded_by=user)
     if photo is not None:
-        limit = int(getattr(settings, "REVIEW_PHOTO_MAX_BYTES", PHOTO_MAX_BYTES_DEFAULT))
-        if photo.size > limit:
-            raise ValidationError({"photo": _("The photo is too large (%(size)s MB; at most %(limit)s MB).") % {
-                "size": round(photo.size / 1048576, 1), "limit": round(limit / 1048576, 1)}})
-        head = photo.read(16)
-        photo.seek(0)
-        kind = _sniff(head)
-        if kind not in PHOTO_TYPES:
-            raise ValidationError({"photo": _("Only photos (JPEG, PNG or WebP) can be attached.")})
+        kind = uploads.check_photo(photo)
         evidence.content_type = kind
         evidence.size = photo.size
         evidence.photo = photo
@@ -265,9 +211,9 @@ def task_submit(task: UnitTask, *, user, note: str = "", now=None) -> UnitTask:
         task.first_submitted_at = now
     task.save(update_fields=["state", "submitted_at", "submitted_by", "first_submitted_at"])
     task.assessments.update(confirmed=True)
-    _event(task, EventKind.RESUBMITTED if resubmission else EventKind.SUBMITTED, user, note=note, now=now,
-           data={"late": now > task.campaign.deadline})
-    notify(department_users(), kind="review.submitted", url=task.get_absolute_url(),
+    event = _event(task, EventKind.RESUBMITTED if resubmission else EventKind.SUBMITTED, user, note=note, now=now,
+                   data={"late": now > task.campaign.deadline})
+    notify(department_users(), kind="review.submitted", url=task.get_absolute_url(), key=f"review.submitted:{event.pk}",
            title=_("%(unit)s submitted its review") % {"unit": task.organization},
            body=_("Signed by %(name)s at %(at)s.") % {
                "name": user.get_full_name() or user.username,
@@ -307,9 +253,10 @@ def task_return(task: UnitTask, *, user, note: str = "", comments: dict | None =
         models[kind].objects.filter(pk=pk, **{scopes[kind]: task}).update(return_comment=text)
     task.state, task.returned_at, task.return_note = TaskState.RETURNED, now, note.strip()
     task.save(update_fields=["state", "returned_at", "return_note"])
-    _event(task, EventKind.RETURNED, user, note=note.strip(), now=now,
-           data={"comments": [[k, pk, text] for (k, pk), text in comments.items()]})
+    event = _event(task, EventKind.RETURNED, user, note=note.strip(), now=now,
+                   data={"comments": [[k, pk, text] for (k, pk), text in comments.items()]})
     notify(unit_users(task.organization_id), kind="review.returned", url=task.get_absolute_url(),
+           key=f"review.returned:{event.pk}",
            title=_("Your review was returned: %(title)s") % {"title": task.campaign.title},
            body=note.strip() or _("See the comments on the items."))
     return task
@@ -322,8 +269,8 @@ def task_accept(task: UnitTask, *, user, note: str = "", now=None) -> UnitTask:
     _require_reviewer(user, task)
     task.state, task.accepted_at, task.accepted_by = TaskState.ACCEPTED, now, user
     task.save(update_fields=["state", "accepted_at", "accepted_by"])
-    _event(task, EventKind.ACCEPTED, user, note=note, now=now)
-    notify(unit_users(task.organization_id, roles=(Role.UNIT_HEAD,)), kind="review.accepted",
+    event = _event(task, EventKind.ACCEPTED, user, note=note, now=now)
+    notify(unit_users(task.organization_id, roles=(Role.UNIT_HEAD,)), kind="review.accepted", key=f"review.accepted:{event.pk}",
            url=task.get_absolute_url(), title=_("Your review was accepted: %(title)s") % {"title": task.campaign.title},
            body=note)
     return task
@@ -350,6 +297,38 @@ def due_reminder(task: UnitTask, now) -> int | None:
     return min(passed) if passed else None
 
 
+def reminder_send(task: UnitTask, days: int, now) -> bool:
+    """Claim one (task, day) reminder and hand it to the outbox, in one transaction.
+
+    The claim row and the messages commit together: a failure before the
+    commit leaves no claim, so the next run tries again; after it, the
+    outbox owns the sending (retries included). False when already claimed.
+    """
+    with transaction.atomic():
+        claim = _claim(task, days, now)
+        if claim is None:
+            return False
+        # Catching up after a pause sends only the latest reminder, not every missed one.
+        for earlier in task.campaign.reminder_days:
+            if earlier > days:
+                _claim(task, earlier, now)
+        deadline = local_deadline(task.campaign)
+        if days < 0:
+            title = _("Late: %(title)s") % {"title": task.campaign.title}
+            body = _("The deadline (%(deadline)s) has passed and your unit has not submitted its review.") % {
+                "deadline": deadline}
+        else:
+            title = _("Reminder: %(title)s, due %(deadline)s") % {"title": task.campaign.title, "deadline": deadline}
+            body = _("Your unit has not submitted its review yet. Deadline: %(deadline)s (Vietnam time).") % {
+                "deadline": deadline}
+        claim.recipients = notify(unit_users(task.organization_id), kind="review.reminder",
+                                  url=task.get_absolute_url(), title=title, body=body,
+                                  key=f"review.reminder:{task.pk}:{days}")
+        claim.sent_at = now
+        claim.save(update_fields=["recipients", "sent_at"])
+    return True
+
+
 def reminders_send(*, now=None) -> int:
     """Remind the units that have not submitted, before the deadline; tell them and the department once late.
 
@@ -365,33 +344,19 @@ def reminders_send(*, now=None) -> int:
     late = []
     for task in open_tasks.iterator(chunk_size=500):
         days = due_reminder(task, now)
-        if days is None:
+        try:
+            if days is None or not reminder_send(task, days, now):
+                continue
+        except Exception:  # nothing of it was kept: the next run tries again; the other units go on
+            log.exception("reviews: the reminder of task %s could not be written", task.pk)
             continue
-        # Catching up after a pause sends only the latest reminder, not every missed one.
-        claim = _claim(task, days, now)
-        if claim is None:
-            continue
-        for earlier in task.campaign.reminder_days:
-            if earlier > days:
-                _claim(task, earlier, now)
-        deadline = local_deadline(task.campaign)
-        if days < 0:
-            title = _("Late: %(title)s") % {"title": task.campaign.title}
-            body = _("The deadline (%(deadline)s) has passed and your unit has not submitted its review.") % {
-                "deadline": deadline}
-            late.append(task)
-        else:
-            title = _("Reminder: %(title)s, due %(deadline)s") % {"title": task.campaign.title, "deadline": deadline}
-            body = _("Your unit has not submitted its review yet. Deadline: %(deadline)s (Vietnam time).") % {
-                "deadline": deadline}
-        with transaction.atomic():
-            claim.recipients = notify(unit_users(task.organization_id), kind="review.reminder",
-                                      url=task.get_absolute_url(), title=title, body=body)
-            claim.sent_at = timezone.now()
-            claim.save(update_fields=["recipients", "sent_at"])
         sent += 1
+        if days < 0:
+            late.append(task)
     if late:
         names = ", ".join(sorted(t.organization.name for t in late))
-        notify(department_users(), kind="review.late", url=reverse("reviews:campaigns"),
+        key = "review.late:" + hashlib.sha256(",".join(str(t.pk) for t in sorted(late, key=lambda t: t.pk))
+                                              .encode()).hexdigest()[:32]
+        notify(department_users(), kind="review.late", url=reverse("reviews:campaigns"), key=key,
                title=_("%(n)s units missed the review deadline") % {"n": len(late)}, body=names)
     return sent

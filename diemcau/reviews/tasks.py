@@ -3,7 +3,7 @@
 import logging
 
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
+from huey.contrib.djhuey import db_periodic_task
 
 log = logging.getLogger(__name__)
 
@@ -21,11 +21,3 @@ def send_review_reminders():
     if sent:
         log.info("reviews: %s reminders sent", sent)
     return sent
-
-
-@db_task(retries=3, retry_delay=60)
-def send_review_email(subject, body, addresses):
-    """One e-mail (reminder, submission, return); retried when the mail server is down."""
-    from diemcau.reviews.services import send_email_now
-
-    send_email_now(subject, body, addresses)

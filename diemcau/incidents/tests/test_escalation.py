@@ -55,7 +55,7 @@ def test_an_operator_escalates_to_its_named_escalation_contact(province, report,
     assert incident.holder == province.vnpt
     with at(local(2026, 3, 9, 8, 31)), django_capture_on_commit_callbacks(execute=True):
         escalation.sla_scan()
-    from diemcau.incidents.models import Delivery
+    from diemcau.core.models import Delivery
 
     delivery = Delivery.objects.get(kind="incident.escalated", recipient="truc@vnpt.example")
     assert delivery.status == "sent"

@@ -1,71 +1,14 @@
-"""E-mail through a real local SMTP server, signed webhooks retried with backoff, never blocking a request."""
+"""Incidents through the outbox: e-mail through a real local SMTP server, signed webhooks retried with backoff, never blocking a request."""
 
 import datetime as dt
 import hashlib
 import hmac
 import json
-import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
-from aiosmtpd.controller import Controller
-
-from diemcau.incidents import notify
-from diemcau.incidents.models import Delivery, WebhookEndpoint
+from diemcau.conftest import free_port
+from diemcau.core import outbox
+from diemcau.core.models import Delivery, WebhookEndpoint
 from diemcau.incidents.tests.conftest import local
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server(settings):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    yield inbox
-    controller.stop()
-
-
-@pytest.fixture
-def receiver():
-    """A local HTTP receiver that fails the first ``fail`` calls, then answers 204."""
-    state = {"fail": 2, "calls": []}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            state["calls"].append((dict(self.headers), body))
-            if len(state["calls"]) <= state["fail"]:
-                self.send_response(503)
-            else:
-                self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    state["url"] = f"http://127.0.0.1:{server.server_address[1]}/hook"
-    yield state
-    server.shutdown()
 
 
 def test_the_holder_gets_an_email_through_smtp(province, report, smtp_server, django_capture_on_commit_callbacks):
@@ -74,6 +17,8 @@ def test_the_holder_gets_an_email_through_smtp(province, report, smtp_server, dj
     with django_capture_on_commit_callbacks(execute=True):
         incident = report(province.site_a, province.other_tech, local(2026, 3, 9, 8, 0))
     [(to, content)] = [m for m in smtp_server.messages if "tech@thongnong.example" in m[0]]
+    delivery = Delivery.objects.get(recipient="tech@thongnong.example")
+    assert f"Message-ID: <delivery-{delivery.pk}@" in content
     assert incident.code in content
     assert Delivery.objects.get(recipient="tech@thongnong.example").status == "sent"
 
@@ -98,19 +43,20 @@ def test_a_webhook_that_fails_twice_is_retried_with_backoff_then_delivered_signe
     incident = report(province.site_a, province.tech, local(2026, 3, 9, 8, 0))
     delivery = Delivery.objects.get(channel="webhook", kind="incident.reported")
     start = local(2026, 3, 9, 8, 0)
-    assert notify.deliveries_due(now=start) == 0          # 503
+    assert outbox.deliver_due(now=start) == 0          # 503
     delivery.refresh_from_db()
     assert delivery.attempts == 1 and delivery.next_attempt_at == start + dt.timedelta(minutes=1)
-    assert notify.deliveries_due(now=start + dt.timedelta(seconds=30)) == 0   # not due yet: no call
+    assert outbox.deliver_due(now=start + dt.timedelta(seconds=30)) == 0   # not due yet: no call
     assert len(receiver["calls"]) == 1
-    assert notify.deliveries_due(now=start + dt.timedelta(minutes=1)) == 0    # 503 again
+    assert outbox.deliver_due(now=start + dt.timedelta(minutes=1)) == 0    # 503 again
     delivery.refresh_from_db()
     assert delivery.attempts == 2
     assert delivery.next_attempt_at == start + dt.timedelta(minutes=1) + dt.timedelta(minutes=2)
-    assert notify.deliveries_due(now=start + dt.timedelta(minutes=3)) == 1    # 204
+    assert outbox.deliver_due(now=start + dt.timedelta(minutes=3)) == 1    # 204
     delivery.refresh_from_db()
     assert delivery.status == "sent" and delivery.attempts == 3
     headers, body = receiver["calls"][-1]
+    assert {h["X-Diemcau-Delivery"] for h, _ in receiver["calls"]} == {str(delivery.pk)}
     expected = "sha256=" + hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
     assert headers["X-Diemcau-Signature"] == expected
     payload = json.loads(body)
@@ -118,13 +64,13 @@ def test_a_webhook_that_fails_twice_is_retried_with_backoff_then_delivered_signe
 
 
 def test_a_delivery_gives_up_after_the_last_attempt(province, report, receiver, settings):
-    settings.INCIDENT_DELIVERY_MAX_ATTEMPTS = 2
+    settings.OUTBOX_MAX_ATTEMPTS = 2
     receiver["fail"] = 99
     WebhookEndpoint.objects.create(name="x", url=receiver["url"], secret="k")
     report(province.site_a, province.tech, local(2026, 3, 9, 8, 0))
     moment = local(2026, 3, 9, 8, 0)
-    notify.deliveries_due(now=moment)
-    notify.deliveries_due(now=moment + dt.timedelta(hours=1))
+    outbox.deliver_due(now=moment)
+    outbox.deliver_due(now=moment + dt.timedelta(hours=1))
     delivery = Delivery.objects.get(channel="webhook")
     assert delivery.status == "failed" and "503" in delivery.last_error
 
@@ -135,9 +81,9 @@ def test_a_claimed_delivery_is_not_sent_by_a_second_worker(province, report):
     report(province.site_a, province.other_tech, local(2026, 3, 9, 8, 0))
     delivery = Delivery.objects.get(recipient="t@example.org")
     now = local(2026, 3, 9, 8, 1)
-    assert notify.claim_delivery(delivery.pk, now=now) is not None
-    assert notify.claim_delivery(delivery.pk, now=now) is None
+    assert outbox.claim(delivery.pk, now=now) is not None
+    assert outbox.claim(delivery.pk, now=now) is None
 
 
 def test_backoff_doubles_up_to_an_hour():
-    assert [notify.backoff(n).total_seconds() for n in (1, 2, 3, 7, 20)] == [60, 120, 240, 3600, 3600]
+    assert [outbox.backoff(n).total_seconds() for n in (1, 2, 3, 7, 20)] == [60, 120, 240, 3600, 3600]

@@ -51,9 +51,11 @@ def test_a_photo_that_is_not_an_image_or_too_big_is_refused(province, client_for
     response = client.post(reverse("incidents:report"), {**data, "photo": fake})
     assert response.status_code == 200 and not Incident.objects.exists()
     assert "JPEG, PNG" in response.content.decode()
-    big = SimpleUploadedFile("anh.png", PNG + b"\x00" * (5 * 1024 * 1024), content_type="image/png")
+    settings.UPLOAD_PHOTO_MAX_BYTES = 2 * 1024 * 1024   # the one limit of every app's photos
+    big = SimpleUploadedFile("anh.png", PNG + b"\x00" * (2 * 1024 * 1024), content_type="image/png")
     response = client.post(reverse("incidents:report"), {**data, "photo": big})
     assert response.status_code == 200 and not Incident.objects.exists()
+    assert "2 MB" in response.content.decode()
 
 
 def test_a_site_tech_cannot_report_for_another_units_site(province, client_for):

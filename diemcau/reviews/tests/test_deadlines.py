@@ -95,6 +95,43 @@ def test_a_claimed_reminder_is_not_sent_by_another_worker(due, province):
     assert not Notice.objects.filter(user=province.tech, kind="review.reminder").exists()
 
 
+def test_a_reminder_that_could_not_be_written_is_not_claimed_and_goes_on_the_next_run(due, province, monkeypatch):
+    real_notify, calls = services.notify, []
+
+    def notify_fails_once(users, **kwargs):
+        calls.append(kwargs["key"])
+        if len(calls) == 1:
+            raise ConnectionError("the outbox could not be written")
+        return real_notify(users, **kwargs)
+
+    monkeypatch.setattr(services, "notify", notify_fails_once)
+    now = dt.datetime(2026, 12, 12, 10, 0, tzinfo=UTC)
+    assert services.reminders_send(now=now) == 1          # the other unit is not held up
+    failed_task_id = int(calls[0].split(":")[1])
+    assert not Reminder.objects.filter(task_id=failed_task_id).exists()
+    assert services.reminders_send(now=now + dt.timedelta(minutes=15)) == 1
+    assert Reminder.objects.filter(task_id=failed_task_id, days_before=3).exists()
+    assert services.reminders_send(now=now + dt.timedelta(minutes=30)) == 0
+
+
+def test_reminder_emails_go_through_the_outbox_and_are_retried(due, province, settings, smtp_server):
+    from diemcau.conftest import free_port
+    from diemcau.core import outbox
+    from diemcau.core.models import Delivery
+
+    port, settings.EMAIL_PORT = settings.EMAIL_PORT, free_port()   # the mail server is down at first
+    now = dt.datetime(2026, 12, 12, 10, 0, tzinfo=UTC)
+    services.reminders_send(now=now)
+    outbox.deliver_due(now=timezone.now())
+    assert set(Delivery.objects.filter(kind="review.reminder").values_list("status", flat=True)) == {"pending"}
+    settings.EMAIL_PORT = port
+    outbox.deliver_due(now=timezone.now() + dt.timedelta(minutes=2))
+    assert set(Delivery.objects.filter(kind="review.reminder").values_list("status", flat=True)) == {"sent"}
+    sent = Delivery.objects.filter(kind="review.reminder")
+    received = [to[0] for to, content in smtp_server.messages for d in sent if f"<delivery-{d.pk}@" in content]
+    assert sorted(received) == ["head@caobang.gov.vn", "tech@caobang.gov.vn"]
+
+
 def test_late_units_are_told_once_and_the_department_sees_them(due, province):
     after = dt.datetime(2026, 12, 15, 10, 1, tzinfo=UTC)  # 17:01 Vietnam time
     assert services.reminders_send(now=after) == 2

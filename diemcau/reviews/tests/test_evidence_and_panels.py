@@ -35,7 +35,7 @@ def test_a_file_that_is_not_a_photo_is_refused_whatever_its_name(assessment, pro
 
 
 def test_a_photo_over_the_limit_is_refused(assessment, province, settings):
-    settings.REVIEW_PHOTO_MAX_BYTES = 50
+    settings.UPLOAD_PHOTO_MAX_BYTES = 50
     with pytest.raises(ValidationError):
         services.evidence_add(assessment, user=province.tech, photo=SimpleUploadedFile("a.jpg", JPEG, "image/jpeg"))
 
