@@ -119,6 +119,7 @@ def run_phase(size: str, postgres: bool, repeat: int) -> None:
 
     call_command("migrate", verbosity=0)
     from diemcau.accounts.models import User
+    from diemcau.core import outbox
     from diemcau.core.demo import load_demo
     from diemcau.core.listing import export_response
     from diemcau.inventory.models import Device, Organization, Site
@@ -148,7 +149,7 @@ def run_phase(size: str, postgres: bool, repeat: int) -> None:
     admin = User.objects.filter(role="dost_admin").first() or User.objects.create(
         username="bench", role="dost_admin", organization=Organization.objects.first())
     units = list(Organization.objects.filter(sites__retired_at__isnull=True).exclude(kind__code="operator").distinct())
-    with services.without_email():
+    with outbox.notices_only():
         campaign = services.campaign_open(title="Bench", deadline=timezone.now() + dt.timedelta(days=30),
                                           organizations=units, user=admin)
     tasks = list(UnitTask.objects.filter(campaign=campaign).select_related("campaign"))

@@ -14,6 +14,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from diemcau.core import outbox
 from diemcau.inventory.models import Organization
 from diemcau.lib import pdf
 from diemcau.lib.nd30 import number_line, type_abbr
@@ -313,28 +314,28 @@ def chase_overdue(*, today: dt.date | None = None) -> int:
     for work in overdue:
         if work.pk in recent:
             continue
-        try:
-            with transaction.atomic():
-                chase = Chase.objects.create(work=work, on=today)
-        except IntegrityError:
-            continue  # another worker claimed it
         users = list(User.objects.filter(is_active=True).filter(
             Q(organization_id=work.owner_id, role__in=[Role.UNIT_HEAD, Role.OPERATOR, Role.SITE_TECH])
             | Q(role=Role.DOST_STAFF)))
         title = f"Quá hạn: {work.item.proposal.description[:120]} — {work.item.site.name}"
         body = (f"Hạng mục lộ trình tại {work.item.site.name} ({work.owner.name}) đến hạn ngày "
                 f"{work.due_on:%d/%m/%Y}, hiện {work.get_status_display().lower()}. Đề nghị cập nhật tiến độ.")
-        chase.recipients = notify(users, kind="reports.overdue", title=title, body=body, url=work.get_absolute_url())
-        chase.save(update_fields=["recipients"])
+        # The claim and the messages commit together: a failure leaves no claim, the next run retries.
+        try:
+            with transaction.atomic():
+                chase = Chase.objects.create(work=work, on=today)
+                chase.recipients = notify(users, kind="reports.overdue", title=title, body=body,
+                                          url=work.get_absolute_url(), key=f"reports.overdue:{chase.pk}")
+                chase.save(update_fields=["recipients"])
+        except IntegrityError:
+            continue  # another worker claimed it
         sent += 1
     return sent
 
 
-def notify(users, *, kind: str, title: str, body: str, url: str) -> int:
-    """In-app notices and e-mail through the review app's sender, until the shared outbox lands."""
-    from diemcau.reviews.services import notify as review_notify
-
-    return review_notify(users, kind=kind, title=title, body=body, url=url)
+def notify(users, *, kind: str, title: str, body: str, url: str, key: str) -> int:
+    """Through the shared outbox (notices now, e-mail after commit, each event once by its key)."""
+    return outbox.send(users=users, kind=kind, title=title, body=body, url=url, key=key)
 
 
 # Guides ------------------------------------------------------------------------------------
