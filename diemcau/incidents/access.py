@@ -14,39 +14,39 @@ they see but may not work on is a 403.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
+from diemcau.core.scope import Rule, get_for_user, register, scope
 from diemcau.incidents.choices import Status
-from diemcau.incidents.models import Holding, Incident
-from diemcau.inventory.access import sites_for_user
+from diemcau.incidents.models import Holding, Incident, IncidentTally, SlaTally
 from diemcau.inventory.models import Site
 
 
+def _held(user) -> Q:
+    """Incidents the user's organisation holds or held: every holder has a Holding row (one indexed subquery)."""
+    return Q(pk__in=Holding.objects.filter(holder_id=user.organization_id).values("incident_id"))
+
+
+def _unit_incidents(user) -> Q:
+    # site_id IN (a few sites) OR id IN (held): both sides use an index.
+    return Q(site_id__in=Site.objects.filter(organization_id=user.organization_id).values("pk")) | _held(user)
+
+
+register(Incident, view=Rule(unit=_unit_incidents, operator=_held))
+# The SLA report's monthly sums: a unit sees its sites' figures, an operator the figures of what it held.
+register(SlaTally, view=Rule(unit="site_org", operator="holder"))
+# The report's top lists: an operator's come from its own incidents, not from these sums.
+register(IncidentTally, view=Rule(unit="site_org"))
+
+
 def incidents_for_user(user) -> QuerySet[Incident]:
-    qs = Incident.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_province:
-        return qs
-    held = Holding.objects.filter(holder_id=user.organization_id).values("incident_id")
-    if user.is_unit_user:
-        # site_id IN (a few sites) OR id IN (held): both sides use an index.
-        own_sites = Site.objects.filter(organization_id=user.organization_id).values("pk")
-        return qs.filter(Q(site_id__in=own_sites) | Q(pk__in=held))
-    if user.is_operator:
-        # Every holder, current or past, has a Holding row: one indexed subquery.
-        return qs.filter(pk__in=held)
-    return qs.none()
+    return scope(Incident.objects.all(), user)
 
 
 def incident_for_user(user, pk) -> Incident:
-    incident = incidents_for_user(user).select_related(
+    return get_for_user(Incident.objects.select_related(
         "site", "site__organization", "holder", "holder__kind", "reported_by", "suspected_cause",
         "cause_found", "action_taken",
-    ).filter(pk=pk).first()
-    if incident is None:
-        raise Http404
-    return incident
+    ), user, pk)
 
 
 def is_holder(user, incident) -> bool:
@@ -87,7 +87,8 @@ def can_close(user, incident) -> bool:
 
 
 def can_comment(user, incident) -> bool:
-    return user.role not in ("leader", "auditor")
+    """Readers (leader, auditor) read; everyone who sees the incident and works may comment."""
+    return not (user.sees_province and not user.edits_province)
 
 
 def check(allowed: bool) -> None:
@@ -97,9 +98,7 @@ def check(allowed: bool) -> None:
 
 def report_sites_for_user(user):
     """Sites the user may report an incident for (operators log calls for sites they serve)."""
-    if user.role in ("leader", "auditor"):
-        return sites_for_user(user).none()
-    return sites_for_user(user)
+    return scope(Site.objects.active(), user, "report")
 
 
 def can_manage_reference(user) -> bool:

@@ -132,10 +132,10 @@ class _Demo:
         self.families = {}
         for guide in SymptomGuide.objects.select_related("symptom"):
             self.families.setdefault(guide.family, []).append(guide.symptom)
-        self.dost = Organization.objects.filter(kind__code="dost").order_by("pk").first()
+        self.dost = Organization.objects.department()
         self.primary = dict(Link.objects.active().filter(role="primary", provider__isnull=False)
                             .values_list("site_id", "provider_id"))
-        self.operators = {o.pk: o.code for o in Organization.objects.filter(kind__code="operator")}
+        self.operators = {o.pk: o.code for o in Organization.objects.operators()}
         users = list(User.objects.filter(is_active=True).order_by("pk"))
         self.by_org = {}
         for user in users:
@@ -250,7 +250,7 @@ class _Demo:
 def load(ctx):
     for day, kind, name in CALENDAR_2026:
         CalendarDay.objects.get_or_create(date=day, defaults={"kind": kind, "name": name})
-    operators = {o.code: o for o in Organization.objects.filter(kind__code="operator")}
+    operators = {o.code: o for o in Organization.objects.operators()}
     for code, severity, ack, respond, resolve, always in CONTRACTS:
         if code in operators:
             SlaPolicy.objects.get_or_create(severity=severity, operator=operators[code], defaults={

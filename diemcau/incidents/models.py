@@ -25,6 +25,7 @@ from diemcau.incidents.choices import (
     Status,
     Target,
 )
+from diemcau.inventory.choices import ORG_KIND_OPERATOR
 
 # Open incidents. Written as IN rather than ``is_open=True``: Django renders a
 # boolean test as the bare column, which SQLite cannot match to an index.
@@ -229,7 +230,7 @@ class SlaPolicy(models.Model):
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
     operator = models.ForeignKey("inventory.Organization", on_delete=models.CASCADE, null=True, blank=True,
                                  related_name="sla_policies", verbose_name=_("operator contract"),
-                                 limit_choices_to={"kind__code": "operator"},
+                                 limit_choices_to={"kind__code": ORG_KIND_OPERATOR},
                                  help_text=_("Leave empty for the province-wide default."))
     acknowledge_minutes = models.PositiveIntegerField(_("acknowledge within (minutes)"))
     respond_minutes = models.PositiveIntegerField(_("respond within (minutes)"))

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Sum
 
+from diemcau.core.scope import scope
 from diemcau.incidents.choices import Target
 from diemcau.incidents.models import Incident, IncidentTally, SlaTally
 from diemcau.inventory.models import Organization, Site, Term
@@ -111,14 +112,7 @@ def _rows(tallies, key):
 
 
 def tallies_for_user(user):
-    qs = SlaTally.objects.all()
-    if user.sees_province:
-        return qs
-    if user.is_operator:
-        return qs.filter(holder_id=user.organization_id)
-    if user.is_unit_user:
-        return qs.filter(site_org_id=user.organization_id)
-    return qs.none()
+    return scope(SlaTally.objects.all(), user)
 
 
 def sla_report(*, user, incidents, start: dt.date, end: dt.date, tz) -> Report:
@@ -129,7 +123,7 @@ def sla_report(*, user, incidents, start: dt.date, end: dt.date, tz) -> Report:
     for key, row in by_org.items():
         org = orgs.get(key)
         if org:
-            row.label, row.is_operator = org.name, org.kind.code == "operator"
+            row.label, row.is_operator = org.name, org.is_operator
     by_org_rows = sorted(by_org.values(), key=lambda r: (-r.incidents, r.label))
     month_rows = sorted(_rows(tallies, "month").values(), key=lambda r: r.key)
     for row in month_rows:
@@ -162,9 +156,7 @@ def sla_report(*, user, incidents, start: dt.date, end: dt.date, tz) -> Report:
 
 
 def _tops_from_tallies(user, start, end):
-    counts = IncidentTally.objects.filter(month__gte=start, month__lte=end)
-    if not user.sees_province:
-        counts = counts.filter(site_org_id=user.organization_id)
+    counts = scope(IncidentTally.objects.filter(month__gte=start, month__lte=end), user)
     symptoms = list(counts.filter(kind="symptom").values("term_id").annotate(n=Sum("n")).order_by("-n")[:10])
     causes = list(counts.filter(kind="cause").values("term_id").annotate(n=Sum("n")).order_by("-n")[:10])
     sites = list(counts.filter(kind="site").values("site_id").annotate(n=Sum("n")).order_by("-n", "site_id")[:10])

@@ -34,7 +34,7 @@ from diemcau.inventory.models import Link, Organization, Site, Term
 # Routing ---------------------------------------------------------------------
 
 def department_organization() -> Organization | None:
-    return Organization.objects.filter(kind__code="dost", is_active=True).order_by("pk").first()
+    return Organization.objects.department()
 
 
 def route_holder(site: Site, suspected_cause: Term | None) -> Organization:

@@ -1,7 +1,7 @@
-"""Who sees and changes which inventory objects — decided here and nowhere else.
+"""Who sees and changes which inventory objects: the inventory's rules in the one scope (``core.scope``).
 
-Every view, export and API call goes through these helpers. An object the
-user may not see raises 404 (so guessed ids leak nothing); an object they may
+Every view, export and API call goes through ``scope``. An object the user
+may not see raises 404 (so guessed ids leak nothing); an object they may
 see but not change raises 403.
 
 - ``dost_admin``, ``dost_staff``, ``leader``, ``auditor``: see everything;
@@ -9,135 +9,70 @@ see but not change raises 403.
 - ``unit_head``, ``site_tech``: see and change their organisation's sites.
 - ``operator``: sees the sites whose active links it provides, and changes
   those links only.
+
+``served(path)`` is the operator's part of a rule for any model that hangs
+off a site: other apps use it in their own declarations.
 """
 
-from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
-from django.http import Http404
+from django.db.models import Q, QuerySet
 
+from diemcau.core.scope import EDITORS, Rule, allowed, get_for_user, register, scope
 from diemcau.inventory.models import Contact, Device, Link, Organization, Site
 
 
-def _operator_site_ids(user):
-    return Link.objects.active().filter(provider_id=user.organization_id).values("site_id")
+def served(path: str):
+    """An operator's rows: those whose site (at ``path``) has an active link it provides."""
+    def rows(user) -> Q:
+        sites = Link.objects.active().filter(provider_id=user.organization_id).values("site_id")
+        return Q(**{f"{path}__in": sites})
+
+    return rows
+
+
+def _visible_organizations(user) -> Q:
+    """An organisation whose sites the user sees, and the user's own."""
+    return Q(pk__in=scope(Site.objects.active(), user).values("organization_id")) | Q(pk=user.organization_id)
+
+
+ON_SITE = Rule(unit="site__organization", operator=served("site"))
+CHANGE_ON_SITE = Rule(province=EDITORS, unit="site__organization")
+
+register(Site, view=Rule(unit="organization", operator=served("pk")),
+         change=Rule(province=EDITORS, unit="organization"),
+         # Operators log calls and report incidents for the sites they serve; readers report nothing.
+         report=Rule(province=EDITORS, unit="organization", operator=served("pk")))
+register(Device, view=ON_SITE, change=CHANGE_ON_SITE)
+register(Contact, view=ON_SITE, change=CHANGE_ON_SITE)
+register(Link, view=ON_SITE, change=Rule(province=EDITORS, unit="site__organization", operator="provider"))
+register(Organization, view=Rule(unit=_visible_organizations, operator=_visible_organizations),
+         add_site=Rule(province=EDITORS, unit="pk"))
 
 
 # Sites ---------------------------------------------------------------------
 
 def sites_for_user(user, *, include_retired: bool = False) -> QuerySet[Site]:
-    qs = Site.objects.all() if include_retired else Site.objects.active()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_province:
-        return qs
-    if user.is_unit_user:
-        return qs.filter(organization_id=user.organization_id)
-    if user.is_operator:
-        return qs.filter(pk__in=_operator_site_ids(user))
-    return qs.none()
-
-
-def can_change_site(user, site: Site) -> bool:
-    if user.edits_province:
-        return True
-    return user.is_unit_user and site.organization_id == user.organization_id
+    return scope(Site.objects.all() if include_retired else Site.objects.active(), user)
 
 
 def site_for_user(user, pk, *, change: bool = False, include_retired: bool = True) -> Site:
-    site = sites_for_user(user, include_retired=include_retired).select_related(
-        "organization", "organization__kind"
-    ).filter(pk=pk).first()
-    if site is None:
-        raise Http404
-    if change and not can_change_site(user, site):
-        raise PermissionDenied
-    return site
+    qs = (Site.objects.all() if include_retired else Site.objects.active()).select_related(
+        "organization", "organization__kind")
+    return get_for_user(qs, user, pk, "change" if change else "view")
 
 
 def organizations_where_user_adds_sites(user) -> QuerySet[Organization]:
-    qs = Organization.objects.filter(is_active=True).exclude(kind__code="operator")
-    if user.edits_province:
-        return qs
-    if user.is_unit_user:
-        return qs.filter(pk=user.organization_id)
-    return qs.none()
-
-
-# Devices and contacts follow their site ------------------------------------
-
-def devices_for_user(user, *, include_retired: bool = False) -> QuerySet[Device]:
-    qs = Device.objects.all() if include_retired else Device.objects.active()
-    return qs.filter(site__in=sites_for_user(user, include_retired=True))
-
-
-def device_for_user(user, pk, *, change: bool = False) -> Device:
-    device = devices_for_user(user, include_retired=True).select_related(
-        "site", "site__organization", "group", "condition"
-    ).filter(pk=pk).first()
-    if device is None:
-        raise Http404
-    if change and not can_change_site(user, device.site):
-        raise PermissionDenied
-    return device
+    qs = Organization.objects.units().filter(is_active=True)
+    return scope(qs, user, "add_site")
 
 
 def contacts_for_user(user, *, include_retired: bool = False) -> QuerySet[Contact]:
-    qs = Contact.objects.all() if include_retired else Contact.objects.active()
-    return qs.filter(site__in=sites_for_user(user, include_retired=True))
+    return scope(Contact.objects.all() if include_retired else Contact.objects.active(), user)
 
 
-def contact_for_user(user, pk, *, change: bool = False) -> Contact:
-    contact = contacts_for_user(user, include_retired=True).select_related("site").filter(pk=pk).first()
-    if contact is None:
-        raise Http404
-    if change and not can_change_site(user, contact.site):
-        raise PermissionDenied
-    return contact
-
-
-# Links: operators change the links they provide -----------------------------
-
-def links_for_user(user, *, include_retired: bool = False) -> QuerySet[Link]:
-    qs = Link.objects.all() if include_retired else Link.objects.active()
-    return qs.filter(site__in=sites_for_user(user, include_retired=True))
-
-
-def can_change_link(user, link: Link) -> bool:
-    if user.is_operator:
-        return link.provider_id == user.organization_id
-    return can_change_site(user, link.site)
-
-
-def link_for_user(user, pk, *, change: bool = False) -> Link:
-    link = links_for_user(user, include_retired=True).select_related(
-        "site", "site__organization", "provider", "kind"
-    ).filter(pk=pk).first()
-    if link is None:
-        raise Http404
-    if change and not can_change_link(user, link):
-        raise PermissionDenied
-    return link
+def can_change_site(user, site: Site) -> bool:
+    return allowed(user, site, "change")
 
 
 def can_add_link(user, site: Site) -> bool:
     """Operators add links they provide to sites they already serve."""
-    return can_change_site(user, site) or user.is_operator
-
-
-# Organisations ---------------------------------------------------------------
-
-def organizations_for_user(user) -> QuerySet[Organization]:
-    qs = Organization.objects.filter(is_active=True)
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_province:
-        return qs
-    visible = sites_for_user(user).values("organization_id")
-    return qs.filter(pk__in=visible) | qs.filter(pk=user.organization_id)
-
-
-def organization_for_user(user, pk) -> Organization:
-    org = organizations_for_user(user).select_related("kind").filter(pk=pk).first()
-    if org is None:
-        raise Http404
-    return org
+    return allowed(user, site, "change") or user.is_operator

@@ -11,6 +11,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from diemcau.core.history import snapshot
 from diemcau.core.models import ChangeVia
+from diemcau.core.scope import allowed, get_for_user, scope
 from diemcau.inventory import access
 from diemcau.inventory.choices import LinkMedium, LinkRole, Resolution, Taxonomy
 from diemcau.inventory.models import Device, Link, Organization, Site, Term
@@ -143,17 +144,22 @@ def _term(taxonomy: str, code: str, field: str) -> Term:
     return term
 
 
+# One object, retired ones included (they can be restored).
+DEVICES = Device.objects.select_related("site", "site__organization", "group", "condition")
+LINKS = Link.objects.select_related("site", "site__organization", "provider", "kind")
+
+
 # Organisations -------------------------------------------------------------------
 
 @router.get("/organizations", response=list[OrganizationOut])
 @paginate(LimitOffsetPagination)
 def list_organizations(request):
-    return access.organizations_for_user(request.user).select_related("kind").order_by("code")
+    return scope(Organization.objects.filter(is_active=True), request.user).select_related("kind").order_by("code")
 
 
 @router.get("/organizations/{int:org_id}", response=OrganizationOut)
 def get_organization(request, org_id: int):
-    return access.organization_for_user(request.user, org_id)
+    return get_for_user(Organization.objects.filter(is_active=True).select_related("kind"), request.user, org_id)
 
 
 # Sites --------------------------------------------------------------------------------
@@ -220,7 +226,7 @@ def retire_site(request, site_id: int):
 @router.get("/devices", response=list[DeviceOut])
 @paginate(LimitOffsetPagination)
 def list_devices(request, filters: Query[DeviceFilters]):
-    qs = access.devices_for_user(request.user).select_related("site", "group", "condition")
+    qs = scope(Device.objects.active(), request.user).select_related("site", "group", "condition")
     if filters.q:
         qs = qs.filter(Q(search_text__contains=fold(filters.q)) | Q(site__search_text__contains=fold(filters.q)))
     if filters.site:
@@ -234,7 +240,7 @@ def list_devices(request, filters: Query[DeviceFilters]):
 
 @router.get("/devices/{int:device_id}", response=DeviceOut)
 def get_device(request, device_id: int):
-    return access.device_for_user(request.user, device_id)
+    return get_for_user(DEVICES, request.user, device_id)
 
 
 def _device_terms(data: dict) -> dict:
@@ -254,7 +260,7 @@ def create_device(request, payload: DeviceIn):
     site = access.sites_for_user(request.user).filter(code=data.pop("site", None) or "").first()
     if site is None:
         raise HttpError(404, "site: not found")
-    if not access.can_change_site(request.user, site):
+    if not allowed(request.user, site, "change"):
         raise HttpError(403, "You may not change this site.")
     device = Device(site=site)
     device.condition = data.pop("condition", None) or Term.objects.get(taxonomy=Taxonomy.DEVICE_CONDITION, code="unknown")
@@ -267,12 +273,12 @@ def create_device(request, payload: DeviceIn):
 
 @router.patch("/devices/{int:device_id}", response=DeviceOut)
 def update_device(request, device_id: int, payload: DeviceIn):
-    device = access.device_for_user(request.user, device_id, change=True)
+    device = get_for_user(DEVICES, request.user, device_id, "change")
     before = snapshot(device)
     data = _device_terms(payload.dict(exclude_unset=True))
     if "site" in data:
         target = access.sites_for_user(request.user).filter(code=data.pop("site")).first()
-        if target is None or not access.can_change_site(request.user, target):
+        if target is None or not allowed(request.user, target, "change"):
             raise HttpError(422, "site: not one you may move devices to")
         device.site = target
     _apply(device, data)
@@ -282,7 +288,7 @@ def update_device(request, device_id: int, payload: DeviceIn):
 
 @router.delete("/devices/{int:device_id}", response={204: None})
 def retire_device(request, device_id: int):
-    device = access.device_for_user(request.user, device_id, change=True)
+    device = get_for_user(DEVICES, request.user, device_id, "change")
     if not device.is_retired:
         inventory_object_retire(device, user=request.user, via=ChangeVia.API)
     return Status(204, None)
@@ -293,7 +299,7 @@ def retire_device(request, device_id: int):
 @router.get("/links", response=list[LinkOut])
 @paginate(LimitOffsetPagination)
 def list_links(request, site: str | None = None, provider: str | None = None):
-    qs = access.links_for_user(request.user).select_related("site", "provider", "kind")
+    qs = scope(Link.objects.active(), request.user).select_related("site", "provider", "kind")
     if site:
         qs = qs.filter(site__code=site)
     if provider:
@@ -303,7 +309,7 @@ def list_links(request, site: str | None = None, provider: str | None = None):
 
 @router.get("/links/{int:link_id}", response=LinkOut)
 def get_link(request, link_id: int):
-    return access.link_for_user(request.user, link_id)
+    return get_for_user(LINKS, request.user, link_id)
 
 
 def _link_refs(request, data: dict) -> dict:
@@ -311,7 +317,7 @@ def _link_refs(request, data: dict) -> dict:
         data["kind"] = _term(Taxonomy.LINK_KIND, data["kind"], "kind")
     if "provider" in data:
         code = data["provider"]
-        data["provider"] = get_object_or_404(Organization, code=code, kind__code="operator") if code else None
+        data["provider"] = get_object_or_404(Organization.objects.operators(), code=code) if code else None
         if request.user.is_operator and data["provider"] != request.user.organization:
             raise HttpError(403, "provider: an operator records only its own links")
     for name in ("circuit_id", "notes"):
@@ -336,7 +342,7 @@ def create_link(request, site_id: int, payload: LinkIn):
 
 @router.patch("/links/{int:link_id}", response=LinkOut)
 def update_link(request, link_id: int, payload: LinkIn):
-    link = access.link_for_user(request.user, link_id, change=True)
+    link = get_for_user(LINKS, request.user, link_id, "change")
     before = snapshot(link)
     _apply(link, _link_refs(request, payload.dict(exclude_unset=True)))
     inventory_object_save(link, user=request.user, before=before, via=ChangeVia.API)
@@ -345,7 +351,7 @@ def update_link(request, link_id: int, payload: LinkIn):
 
 @router.delete("/links/{int:link_id}", response={204: None})
 def retire_link(request, link_id: int):
-    link = access.link_for_user(request.user, link_id, change=True)
+    link = get_for_user(LINKS, request.user, link_id, "change")
     if not link.is_retired:
         inventory_object_retire(link, user=request.user, via=ChangeVia.API)
     return Status(204, None)

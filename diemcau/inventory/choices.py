@@ -81,6 +81,7 @@ CONDITION_DEGRADED = "degraded"
 CONDITION_BROKEN = "broken"
 CONDITION_UNKNOWN = "unknown"
 ORG_KIND_OPERATOR = "operator"
+ORG_KIND_DOST = "dost"
 
 
 class ImportStatus(models.TextChoices):

@@ -20,7 +20,7 @@ def _term_field(taxonomy, label):
 def _org_field():
     return forms.ModelChoiceField(
         label=_("Organisation"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.filter(is_active=True).exclude(kind__code="operator").order_by("name"),
+        queryset=Organization.objects.units().filter(is_active=True).order_by("name"),
         to_field_name="code",
     )
 
@@ -28,7 +28,7 @@ def _org_field():
 def _provider_field():
     return forms.ModelChoiceField(
         label=_("Provider"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.filter(kind__code="operator").order_by("name"), to_field_name="code",
+        queryset=Organization.objects.operators().order_by("name"), to_field_name="code",
     )
 
 

@@ -69,7 +69,7 @@ class LinkForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, operator=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].queryset = _terms(Taxonomy.LINK_KIND)
-        providers = Organization.objects.filter(kind__code="operator", is_active=True)
+        providers = Organization.objects.operators().filter(is_active=True)
         if operator is not None:
             # An operator engineer records only links of its own company.
             providers = providers.filter(pk=operator.pk)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from diemcau.inventory.choices import (
     AUDIO_CODECS,
+    ORG_KIND_DOST,
     ORG_KIND_OPERATOR,
     PROTOCOLS,
     VIDEO_CODECS,
@@ -65,6 +66,10 @@ class RetirableQuerySet(models.QuerySet):
     def active(self):
         return self.filter(retired_at__isnull=True)
 
+    def listed(self, *, include_retired: bool = False):
+        """What a list shows: the live objects, or every one when asked for the retired too."""
+        return self if include_retired else self.active()
+
 
 class Retirable(models.Model):
     """Objects are retired, never deleted: their history stays readable."""
@@ -81,6 +86,20 @@ class Retirable(models.Model):
     @property
     def is_retired(self) -> bool:
         return self.retired_at is not None
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def operators(self):
+        """The telecom operators (VNPT, Viettel …)."""
+        return self.filter(kind__code=ORG_KIND_OPERATOR)
+
+    def units(self):
+        """Every organisation that has sites of its own: all but the operators."""
+        return self.exclude(kind__code=ORG_KIND_OPERATOR)
+
+    def department(self):
+        """The Department of Science and Technology (the first, if several are recorded)."""
+        return self.filter(kind__code=ORG_KIND_DOST, is_active=True).order_by("pk").first()
 
 
 class Organization(models.Model):
@@ -101,6 +120,8 @@ class Organization(models.Model):
     escalation_email = models.EmailField(_("escalation e-mail"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     search_text = models.TextField(editable=False, default="")
+
+    objects = OrganizationQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

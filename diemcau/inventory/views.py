@@ -21,6 +21,7 @@ from diemcau.core.listing import (
 )
 from diemcau.core.models import ChangeRecord
 from diemcau.core.panels import site_panels
+from diemcau.core.scope import allowed, get_for_user, scope
 from diemcau.inventory import access
 from diemcau.inventory.columns import (
     DEVICE_COLUMNS,
@@ -36,12 +37,17 @@ from diemcau.inventory.filters import (
     decorate_sites,
 )
 from diemcau.inventory.forms import ContactForm, DeviceForm, LinkForm, SiteForm
-from diemcau.inventory.models import Contact, Device, Link, Site, Term
+from diemcau.inventory.models import Contact, Device, Link, Organization, Site, Term
 from diemcau.inventory.services import (
     inventory_object_restore,
     inventory_object_retire,
     inventory_object_save,
 )
+
+# One object for its page or form, retired ones included (they can be restored).
+DEVICES = Device.objects.select_related("site", "site__organization", "group", "condition")
+LINKS = Link.objects.select_related("site", "site__organization", "provider", "kind")
+CONTACTS = Contact.objects.select_related("site", "site__organization")
 
 
 def _include_retired(filter_form) -> bool:
@@ -78,7 +84,7 @@ def _list_page(request, *, qs, filter_form, columns, default_sort, template, fil
 @login_required
 def organization_list(request):
     visible_sites = access.sites_for_user(request.user)
-    qs = access.organizations_for_user(request.user).select_related("kind").annotate(
+    qs = scope(Organization.objects.filter(is_active=True), request.user).select_related("kind").annotate(
         site_count=Count("sites", filter=Q(sites__in=visible_sites)),
     )
     return _list_page(
@@ -89,7 +95,7 @@ def organization_list(request):
 
 @login_required
 def organization_detail(request, pk):
-    org = access.organization_for_user(request.user, pk)
+    org = get_for_user(Organization.objects.filter(is_active=True).select_related("kind"), request.user, pk)
     sites = decorate_sites(access.sites_for_user(request.user).filter(organization=org)).order_by("code")
     users = org.users.filter(is_active=True).order_by("role", "username") if request.user.sees_province or request.user.organization_id == org.pk else []
     return render(request, "inventory/organization_detail.html", {
@@ -132,9 +138,9 @@ def site_detail(request, pk):
         "links": links,
         "contacts": contacts,
         "history": history,
-        "can_change": access.can_change_site(request.user, site),
+        "can_change": allowed(request.user, site, "change"),
         "can_add_link": access.can_add_link(request.user, site),
-        "changeable_link_ids": {link.pk for link in links if access.can_change_link(request.user, link)},
+        "changeable_link_ids": {link.pk for link in links if allowed(request.user, link, "change")},
         "panels": site_panels(request, site),
     })
 
@@ -200,7 +206,7 @@ def site_retire(request, pk):
 @login_required
 def device_list(request):
     filter_form = DeviceFilter(request.GET or None)
-    qs = access.devices_for_user(request.user, include_retired=_include_retired(filter_form)).select_related(
+    qs = scope(Device.objects.listed(include_retired=_include_retired(filter_form)), request.user).select_related(
         "site", "site__organization", "group", "condition"
     )
     return _list_page(
@@ -211,17 +217,17 @@ def device_list(request):
 
 @login_required
 def device_detail(request, pk):
-    device = access.device_for_user(request.user, pk)
+    device = get_for_user(DEVICES, request.user, pk)
     return render(request, "inventory/device_detail.html", {
         "device": device, "site": device.site, "history": history_for(device)[:50],
-        "can_change": access.can_change_site(request.user, device.site),
+        "can_change": allowed(request.user, device, "change"),
     })
 
 
 @login_required
 def device_edit(request, pk=None, site_pk=None):
     if pk:
-        device = access.device_for_user(request.user, pk, change=True)
+        device = get_for_user(DEVICES, request.user, pk, "change")
         site, before = device.site, snapshot(device)
     else:
         site = access.site_for_user(request.user, site_pk, change=True, include_retired=False)
@@ -242,7 +248,7 @@ def device_edit(request, pk=None, site_pk=None):
 @login_required
 @require_POST
 def device_retire(request, pk):
-    device = access.device_for_user(request.user, pk, change=True)
+    device = get_for_user(DEVICES, request.user, pk, "change")
     _toggle_retired(request, device, restored=_("The device was restored."), retired=_("The device was retired."))
     return redirect(device)
 
@@ -252,7 +258,7 @@ def device_retire(request, pk):
 @login_required
 def link_list(request):
     filter_form = LinkFilter(request.GET or None)
-    qs = access.links_for_user(request.user, include_retired=_include_retired(filter_form)).select_related(
+    qs = scope(Link.objects.listed(include_retired=_include_retired(filter_form)), request.user).select_related(
         "site", "site__organization", "provider", "kind"
     )
     return _list_page(
@@ -265,7 +271,7 @@ def link_list(request):
 def link_edit(request, pk=None, site_pk=None):
     operator = request.user.organization if request.user.is_operator else None
     if pk:
-        link = access.link_for_user(request.user, pk, change=True)
+        link = get_for_user(LINKS, request.user, pk, "change")
         site, before = link.site, snapshot(link)
     else:
         site = access.site_for_user(request.user, site_pk, include_retired=False)
@@ -290,7 +296,7 @@ def link_edit(request, pk=None, site_pk=None):
 @login_required
 @require_POST
 def link_retire(request, pk):
-    link = access.link_for_user(request.user, pk, change=True)
+    link = get_for_user(LINKS, request.user, pk, "change")
     _toggle_retired(request, link, restored=_("The link was updated."), retired=_("The link was updated."))
     return redirect(link.site.get_absolute_url() + "#links")
 
@@ -300,7 +306,7 @@ def link_retire(request, pk):
 @login_required
 def contact_edit(request, pk=None, site_pk=None):
     if pk:
-        contact = access.contact_for_user(request.user, pk, change=True)
+        contact = get_for_user(CONTACTS, request.user, pk, "change")
         site, before = contact.site, snapshot(contact)
     else:
         site = access.site_for_user(request.user, site_pk, change=True, include_retired=False)
@@ -321,7 +327,7 @@ def contact_edit(request, pk=None, site_pk=None):
 @login_required
 @require_POST
 def contact_retire(request, pk):
-    contact = access.contact_for_user(request.user, pk, change=True)
+    contact = get_for_user(CONTACTS, request.user, pk, "change")
     inventory_object_retire(contact, user=request.user)
     messages.success(request, _("The contact was removed from the site."))
     return redirect(contact.site.get_absolute_url() + "#contacts")

@@ -1,4 +1,4 @@
-"""Who sees and changes what in monitoring — built on the inventory's site access.
+"""Who sees and changes what in monitoring: its rules in the one scope, built on the inventory's site access.
 
 - Quality figures, alerts and device check results follow the site: whoever
   sees the site sees them (operators: the sites whose links they provide).
@@ -10,8 +10,12 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from diemcau.inventory.access import can_change_site, site_for_user, sites_for_user
+from diemcau.core.scope import EDITORS, Rule, get_for_user, register
+from diemcau.inventory.access import can_change_site, served, site_for_user, sites_for_user
 from diemcau.monitoring.models import AgentToken, DeviceCheck
+
+register(DeviceCheck, view=Rule(unit="device__site__organization", operator=served("device__site")),
+         change=Rule(province=EDITORS, unit="device__site__organization"))
 
 
 def monitored_sites_for_user(user):
@@ -36,12 +40,8 @@ def token_for_user(user, site, pk) -> AgentToken:
 
 
 def check_for_user(user, pk, *, change: bool = False) -> DeviceCheck:
-    check = DeviceCheck.objects.select_related("device", "device__site").filter(pk=pk).first()
-    if check is None or not sites_for_user(user, include_retired=True).filter(pk=check.device.site_id).exists():
-        raise Http404
-    if change and not can_change_site(user, check.device.site):
-        raise PermissionDenied
-    return check
+    return get_for_user(DeviceCheck.objects.select_related("device", "device__site"), user, pk,
+                        "change" if change else "view")
 
 
 def can_configure_vendors(user) -> bool:

@@ -10,10 +10,10 @@ from diemcau.monitoring.models import DeviceCheck, VendorStatusOid
 class BoardFilter(BootstrapMixin, forms.Form):
     organization = forms.ModelChoiceField(
         label=_("Organisation"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.filter(is_active=True).exclude(kind__code="operator").order_by("name"))
+        queryset=Organization.objects.units().filter(is_active=True).order_by("name"))
     operator = forms.ModelChoiceField(
         label=_("Operator"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.filter(is_active=True, kind__code="operator").order_by("name"))
+        queryset=Organization.objects.operators().filter(is_active=True).order_by("name"))
     link_kind = forms.ModelChoiceField(
         label=_("Link kind"), required=False, empty_label=_("All"),
         queryset=Term.objects.filter(taxonomy="link_kind", is_active=True).order_by("position"))

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 # Documents ---------------------------------------------------------------------------------
 
 def department() -> Organization | None:
-    return Organization.objects.filter(kind__code="dost", is_active=True).order_by("pk").first()
+    return Organization.objects.department()
 
 
 def document_for(*, kind: str, organization, campaign=None, roadmap=None, excerpt: str = "") -> Document:

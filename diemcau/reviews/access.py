@@ -13,10 +13,10 @@ Invisible objects raise 404; visible but not changeable raise 403.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from diemcau.accounts.choices import Role
-from diemcau.inventory.access import sites_for_user
+from diemcau.core.scope import Rule, allowed, get_for_user, register, scope
+from diemcau.inventory.access import served
 from diemcau.reviews.choices import LINK_ACTIONS, LINK_GROUPS
 from diemcau.reviews.models import (
     Assessment,
@@ -26,6 +26,35 @@ from diemcau.reviews.models import (
     Proposal,
     UnitTask,
 )
+
+LINK_PROPOSALS = Q(action__code__in=LINK_ACTIONS) | Q(group__code__in=LINK_GROUPS)
+
+
+def _unit_campaigns(user) -> Q:
+    # Subqueries rather than joins: counting a campaign's tasks must not be narrowed by them.
+    return Q(pk__in=UnitTask.objects.filter(organization_id=user.organization_id).values("campaign_id"))
+
+
+def _operator_campaigns(user) -> Q:
+    return Q(pk__in=Assessment.objects.filter(served("site")(user)).values("task__campaign_id"))
+
+
+def _operator_proposals(user) -> Q:
+    return served("assessment__site")(user) & LINK_PROPOSALS
+
+
+def _operator_evidence(user) -> Q:
+    return served("assessment__site")(user) & Q(group__code__in=LINK_GROUPS)
+
+
+register(Campaign, view=Rule(unit=_unit_campaigns, operator=_operator_campaigns))
+register(UnitTask, view=Rule(unit="organization"),
+         # Fill and correct (the site contact, and the head who answers for them); sign and submit (the head).
+         fill=Rule(province=None, unit="organization"),
+         submit=Rule(province=None, roles=frozenset({Role.UNIT_HEAD}), unit="organization"))
+register(Assessment, view=Rule(unit="task__organization", operator=served("site")))
+register(Proposal, view=Rule(unit="assessment__task__organization", operator=_operator_proposals))
+register(Evidence, view=Rule(unit="assessment__task__organization", operator=_operator_evidence))
 
 
 def can_open_campaign(user) -> bool:
@@ -40,24 +69,11 @@ def can_review(user) -> bool:
 # Campaigns -------------------------------------------------------------------------------
 
 def campaigns_for_user(user) -> QuerySet[Campaign]:
-    qs = Campaign.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_province:
-        return qs
-    # Subqueries rather than joins: counting a campaign's tasks must not be narrowed by them.
-    if user.is_unit_user:
-        return qs.filter(pk__in=UnitTask.objects.filter(organization_id=user.organization_id).values("campaign_id"))
-    if user.is_operator:
-        return qs.filter(pk__in=Assessment.objects.filter(site__in=sites_for_user(user)).values("task__campaign_id"))
-    return qs.none()
+    return scope(Campaign.objects.all(), user)
 
 
 def campaign_for_user(user, pk) -> Campaign:
-    campaign = campaigns_for_user(user).filter(pk=pk).first()
-    if campaign is None:
-        raise Http404
-    return campaign
+    return get_for_user(Campaign.objects.all(), user, pk)
 
 
 def sees_whole_campaign(user) -> bool:
@@ -68,48 +84,31 @@ def sees_whole_campaign(user) -> bool:
 # Tasks -------------------------------------------------------------------------------------
 
 def tasks_for_user(user) -> QuerySet[UnitTask]:
-    qs = UnitTask.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_province:
-        return qs
-    if user.is_unit_user:
-        return qs.filter(organization_id=user.organization_id)
-    return qs.none()
+    return scope(UnitTask.objects.all(), user)
 
 
 def task_for_user(user, pk) -> UnitTask:
-    task = tasks_for_user(user).select_related("campaign", "organization", "submitted_by", "accepted_by") \
-        .filter(pk=pk).first()
-    if task is None:
-        raise Http404
-    return task
+    return get_for_user(UnitTask.objects.select_related("campaign", "organization", "submitted_by", "accepted_by"),
+                        user, pk)
+
+
+def _open(task: UnitTask) -> bool:
+    return task.is_editable and task.campaign.closed_at is None
 
 
 def can_fill(user, task: UnitTask) -> bool:
     """Fill and correct the assessments (the site contact, and the head who answers for them)."""
-    return (user.is_unit_user and user.organization_id == task.organization_id and task.is_editable
-            and task.campaign.closed_at is None)
+    return allowed(user, task, "fill") and _open(task)
 
 
 def can_submit(user, task: UnitTask) -> bool:
-    return (user.role == Role.UNIT_HEAD and user.organization_id == task.organization_id and task.is_editable
-            and task.campaign.closed_at is None)
+    return allowed(user, task, "submit") and _open(task)
 
 
 # Assessments -----------------------------------------------------------------------------
 
 def assessments_for_user(user) -> QuerySet[Assessment]:
-    qs = Assessment.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_province:
-        return qs
-    if user.is_unit_user:
-        return qs.filter(task__organization_id=user.organization_id)
-    if user.is_operator:
-        return qs.filter(site__in=sites_for_user(user))
-    return qs.none()
+    return scope(Assessment.objects.all(), user)
 
 
 def sees_only_links(user) -> bool:
@@ -118,10 +117,8 @@ def sees_only_links(user) -> bool:
 
 
 def assessment_for_user(user, pk, *, change: bool = False) -> Assessment:
-    assessment = assessments_for_user(user).select_related(
-        "task", "task__campaign", "task__organization", "site", "site__organization").filter(pk=pk).first()
-    if assessment is None:
-        raise Http404
+    assessment = get_for_user(Assessment.objects.select_related(
+        "task", "task__campaign", "task__organization", "site", "site__organization"), user, pk)
     if change and not can_fill(user, assessment.task):
         raise PermissionDenied
     return assessment
@@ -130,13 +127,12 @@ def assessment_for_user(user, pk, *, change: bool = False) -> Assessment:
 def link_items(qs: QuerySet, *, prefix: str = "") -> QuerySet:
     """Narrow proposals (or group rows) to what concerns links."""
     if qs.model is Proposal:
-        return qs.filter(Q(action__code__in=LINK_ACTIONS) | Q(group__code__in=LINK_GROUPS))
+        return qs.filter(LINK_PROPOSALS)
     return qs.filter(group__code__in=LINK_GROUPS)
 
 
 def proposals_for_user(user) -> QuerySet[Proposal]:
-    qs = Proposal.objects.filter(assessment__in=assessments_for_user(user))
-    return link_items(qs) if sees_only_links(user) else qs
+    return scope(Proposal.objects.all(), user)
 
 
 def groups_for_user(user, assessment: Assessment) -> QuerySet[GroupAssessment]:
@@ -145,11 +141,9 @@ def groups_for_user(user, assessment: Assessment) -> QuerySet[GroupAssessment]:
 
 
 def proposal_for_user(user, pk, *, change: bool = False) -> Proposal:
-    proposal = proposals_for_user(user).select_related(
+    proposal = get_for_user(Proposal.objects.select_related(
         "assessment", "assessment__task", "assessment__task__campaign", "assessment__site", "action", "group",
-        "cause").filter(pk=pk).first()
-    if proposal is None:
-        raise Http404
+        "cause"), user, pk)
     if change and not can_fill(user, proposal.assessment.task):
         raise PermissionDenied
     return proposal
@@ -157,12 +151,8 @@ def proposal_for_user(user, pk, *, change: bool = False) -> Proposal:
 
 def evidence_for_user(user, pk, *, change: bool = False) -> Evidence:
     """Operators see photos of the link-related groups only."""
-    qs = Evidence.objects.filter(assessment__in=assessments_for_user(user))
-    if sees_only_links(user):
-        qs = qs.filter(group__code__in=LINK_GROUPS)
-    evidence = qs.select_related("assessment", "assessment__task", "assessment__task__campaign").filter(pk=pk).first()
-    if evidence is None:
-        raise Http404
+    evidence = get_for_user(Evidence.objects.select_related(
+        "assessment", "assessment__task", "assessment__task__campaign"), user, pk)
     if change and not can_fill(user, evidence.assessment.task):
         raise PermissionDenied
     return evidence

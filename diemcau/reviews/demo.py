@@ -14,6 +14,7 @@ from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
 from diemcau.core import outbox
 from diemcau.core.models import Notice
+from diemcau.inventory.choices import ORG_KIND_DOST, ORG_KIND_OPERATOR
 from diemcau.inventory.models import Organization, Term
 from diemcau.reviews import services
 from diemcau.reviews.checks import refresh_flags
@@ -198,7 +199,7 @@ def _load(ctx):
     rng, now = ctx.rng, ctx.now
     admin, staff = ctx.users.get(str(Role.DOST_ADMIN)), ctx.users.get(str(Role.DOST_STAFF))
     units = list(Organization.objects.filter(is_active=True, sites__retired_at__isnull=True)
-                 .exclude(kind__code__in=["operator", "dost"]).distinct().order_by("code"))
+                 .exclude(kind__code__in=[ORG_KIND_OPERATOR, ORG_KIND_DOST]).distinct().order_by("code"))
     if not units or admin is None:
         return
     demo_unit = ctx.users.get(str(Role.UNIT_HEAD)).organization if ctx.users.get(str(Role.UNIT_HEAD)) else None

@@ -7,7 +7,14 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from diemcau.core.forms import BootstrapMixin
-from diemcau.inventory.choices import AUDIO_CODECS, PROTOCOLS, VIDEO_CODECS, Taxonomy
+from diemcau.inventory.choices import (
+    AUDIO_CODECS,
+    ORG_KIND_DOST,
+    ORG_KIND_OPERATOR,
+    PROTOCOLS,
+    VIDEO_CODECS,
+    Taxonomy,
+)
 from diemcau.inventory.models import Organization, Term
 from diemcau.reviews.choices import ActionList, Frequency, TaskState
 from diemcau.reviews.models import Assessment, Campaign, GroupAssessment, Proposal
@@ -64,7 +71,7 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        orgs = Organization.objects.filter(is_active=True).exclude(kind__code__in=["operator", "dost"]) \
+        orgs = Organization.objects.filter(is_active=True).exclude(kind__code__in=[ORG_KIND_OPERATOR, ORG_KIND_DOST]) \
             .order_by("kind__position", "name")
         self.fields["organizations"].queryset = orgs
         if not self.is_bound:

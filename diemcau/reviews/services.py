@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
 from diemcau.core import outbox, uploads
+from diemcau.core.scope import require
 from diemcau.reviews.checks import assessment_problems, refresh_flags_near
 from diemcau.reviews.choices import EventKind, TaskState
 from diemcau.reviews.models import (
@@ -197,8 +198,7 @@ def task_submit(task: UnitTask, *, user, note: str = "", now=None) -> UnitTask:
     """The unit head signs and submits the unit's assessments; nothing is submitted with a blocking problem."""
     now = now or timezone.now()
     task = UnitTask.objects.select_for_update().select_related("campaign", "organization").get(pk=task.pk)
-    if not (user.role == Role.UNIT_HEAD and user.organization_id == task.organization_id):
-        raise PermissionDenied
+    require(user, task, "submit")
     _require_editable(task)
     refresh_flags_near(task.campaign_id, task.assessments.values_list("site_id", flat=True))
     problems = task_problems(task)

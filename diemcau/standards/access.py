@@ -11,11 +11,24 @@
 """
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db.models import Q
 
+from diemcau.core.scope import ADMIN, EDITORS, Rule, get_for_user, register, scope
 from diemcau.inventory import access as inventory_access
 from diemcau.standards.choices import StandardStatus
 from diemcau.standards.models import ConfigProfile, Platform, Requirement, Standard
+
+
+def _everyone(user) -> Q:
+    return Q()
+
+
+EDIT = Rule(province=ADMIN)
+register(Standard, view=Rule(province=EDITORS, others=lambda user: ~Q(status=StandardStatus.DRAFT)), change=EDIT)
+register(Requirement, view=Rule(province=EDITORS, others=lambda user: ~Q(standard__status=StandardStatus.DRAFT)),
+         change=EDIT)
+register(Platform, view=Rule(others=_everyone), change=EDIT)
+register(ConfigProfile, view=Rule(others=_everyone), change=EDIT)
 
 
 def can_edit_standards(user) -> bool:
@@ -28,50 +41,27 @@ def require_editor(user) -> None:
 
 
 def standards_for_user(user):
-    qs = Standard.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.edits_province:
-        return qs
-    return qs.exclude(status=StandardStatus.DRAFT)
+    return scope(Standard.objects.all(), user)
+
+
+def _action(change: bool) -> str:
+    return "change" if change else "view"
 
 
 def standard_for_user(user, pk, *, change: bool = False) -> Standard:
-    standard = standards_for_user(user).filter(pk=pk).first()
-    if standard is None:
-        raise Http404
-    if change:
-        require_editor(user)
-    return standard
+    return get_for_user(Standard.objects.all(), user, pk, _action(change))
 
 
 def requirement_for_user(user, pk, *, change: bool = False) -> Requirement:
-    requirement = Requirement.objects.filter(
-        pk=pk, standard__in=standards_for_user(user)
-    ).select_related("standard").first()
-    if requirement is None:
-        raise Http404
-    if change:
-        require_editor(user)
-    return requirement
+    return get_for_user(Requirement.objects.select_related("standard"), user, pk, _action(change))
 
 
 def platform_for_user(user, pk, *, change: bool = False) -> Platform:
-    platform = Platform.objects.filter(pk=pk).first() if user.is_authenticated else None
-    if platform is None:
-        raise Http404
-    if change:
-        require_editor(user)
-    return platform
+    return get_for_user(Platform.objects.all(), user, pk, _action(change))
 
 
 def profile_for_user(user, pk, *, change: bool = False) -> ConfigProfile:
-    profile = ConfigProfile.objects.filter(pk=pk).first() if user.is_authenticated else None
-    if profile is None:
-        raise Http404
-    if change:
-        require_editor(user)
-    return profile
+    return get_for_user(ConfigProfile.objects.all(), user, pk, _action(change))
 
 
 def site_for_user(user, pk, *, record_settings: bool = False):

@@ -237,7 +237,7 @@ class SiteSettingsForm(SettingsFieldsMixin, BootstrapMixin, forms.Form):
 class MatrixFilter(BootstrapMixin, forms.Form):
     organization = forms.ModelChoiceField(
         label=_("Organisation"), required=False, empty_label=_("All"), to_field_name="code",
-        queryset=Organization.objects.filter(is_active=True).exclude(kind__code="operator").order_by("name"),
+        queryset=Organization.objects.units().filter(is_active=True).order_by("name"),
     )
     category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", _("All"))] + Category.choices)
     verdict = forms.ChoiceField(label=_("Verdict"), required=False, choices=[("", _("All"))] + Verdict.choices)
