@@ -3,8 +3,8 @@
 SmokePing-style hysteresis (QOS.md): a problem is raised when k of the last n
 rounds were bad and cleared only after N clean rounds in a row, so a link
 that flaps raises once instead of flooding people. Each change of state is an
-``AlertFlip`` row and opens, updates or resolves the site's incident
-(``incident_link``).
+``AlertFlip`` row; the flips job (``flips``) then opens, updates or resolves
+the site's incident in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from diemcau.monitoring import bulk, incident_link
+from diemcau.monitoring import bulk
 from diemcau.monitoring.choices import TRAIN_KINDS, AlertState, CheckStatus, Problem
 from diemcau.monitoring.levels import current_levels
 from diemcau.monitoring.models import AgentToken, Alert, AlertFlip, Sample
@@ -65,14 +65,22 @@ def step(alert: Alert, bad: bool, pattern: Pattern) -> str | None:
     return None
 
 
+# What the alert rules own on an alert; its incident is written by the flips job (flips.py).
+RULE_FIELDS = ["state", "recent", "clean_streak", "evaluated_until", "last_value", "detail", "raised_at"]
+
+
 def _flip(alert: Alert, new_state: str, at: dt.datetime, value, reason: str) -> None:
+    """Record the change of state; the incident follows in the flips job, never in this transaction."""
     old = AlertState.RAISED if new_state == AlertState.OK else AlertState.OK
     alert.detail = reason[:300]
     if new_state == AlertState.RAISED:
         alert.raised_at = at
-    alert.save()
-    AlertFlip.objects.create(alert=alert, at=at, old_state=old, new_state=new_state, value=value, reason=reason[:300])
-    incident_link.alert_flipped(alert, new_state, at=at)
+    if alert.pk is None:
+        alert.save()
+    else:
+        alert.save(update_fields=RULE_FIELDS)
+    AlertFlip.objects.create(alert=alert, at=at, old_state=old, new_state=new_state, value=value, reason=reason[:300],
+                             next_attempt_at=at)
 
 
 def _reason(problem: str, value, level, raised: bool) -> str:

@@ -10,14 +10,13 @@ the person closes it.
 
 from __future__ import annotations
 
-import logging
-
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from diemcau.incidents.choices import Channel, EventKind, Status
+from diemcau.incidents.services import incident_comment, incident_report, incident_resolve
+from diemcau.inventory.models import Term
 from diemcau.monitoring.choices import AlertState, Problem
-
-log = logging.getLogger(__name__)
+from diemcau.monitoring.models import Alert
 
 # problem → (symptom code, suspected cause code, severity)
 ROUTING = {
@@ -34,54 +33,41 @@ ROUTING = {
 
 
 def _term(taxonomy: str, code: str):
-    from diemcau.inventory.models import Term
-
     return Term.objects.filter(taxonomy=taxonomy, code=code).first()
 
 
 def _open(incident) -> bool:
-    from diemcau.incidents.choices import Status
-
     return incident is not None and incident.status in Status.open_values()
 
 
 def _taken_over(incident) -> bool:
     """A person acted on it (anything after the automatic report, by someone)."""
-    from diemcau.incidents.choices import EventKind
-
     return incident.events.exclude(kind=EventKind.REPORTED).filter(user__isnull=False).exists()
 
 
 def _siblings(alert):
-    from diemcau.monitoring.models import Alert
-
     return [a for a in Alert.objects.filter(site_id=alert.site_id).select_related("incident")
             if a.incident_key == alert.incident_key and a.pk != alert.pk]
 
 
 def alert_flipped(alert, new_state: str, *, at) -> None:
-    """Open, update or resolve the incident behind ``alert``."""
-    try:
-        if new_state == AlertState.RAISED:
-            _raised(alert, at)
-        else:
-            _cleared(alert, at)
-    except (ImportError, ValidationError):
-        # The alert and its flip are recorded either way; an incident that
-        # cannot be written (incidents app misconfigured) must not stop the
-        # evaluation of every other site.
-        log.exception("incident for alert %s not updated", alert.pk)
+    """Open, update or resolve the incident behind ``alert``, stamped at the flip's time ``at``.
+
+    Errors are not swallowed here: the flips job records them on the flip,
+    tries again later and shows them on the monitoring board.
+    """
+    if new_state == AlertState.RAISED:
+        _raised(alert, at)
+    else:
+        _cleared(alert, at)
 
 
 def _raised(alert, at) -> None:
-    from diemcau.incidents.choices import Channel
-    from diemcau.incidents.services import incident_comment, incident_report
-
     shared = next((a.incident for a in _siblings(alert) if _open(a.incident)), None)
     if shared is None and _open(alert.incident):
         shared = alert.incident
     if shared is not None:
-        incident_comment(shared, user=None, note=_("Monitoring: %(detail)s") % {"detail": alert.detail})
+        incident_comment(shared, user=None, note=_("Monitoring: %(detail)s") % {"detail": alert.detail}, at=at)
         alert.incident = shared
     else:
         symptom, cause, severity = ROUTING.get(alert.problem, ROUTING[Problem.LOSS])
@@ -94,18 +80,16 @@ def _raised(alert, at) -> None:
 
 
 def _cleared(alert, at) -> None:
-    from diemcau.incidents.services import incident_comment, incident_resolve
-
     incident = alert.incident
     if not _open(incident):
         return
     if any(a.state == AlertState.RAISED and a.incident_id == incident.pk for a in _siblings(alert)):
-        incident_comment(incident, user=None, note=_("Monitoring: %(detail)s") % {"detail": alert.detail})
+        incident_comment(incident, user=None, note=_("Monitoring: %(detail)s") % {"detail": alert.detail}, at=at)
         return
     if _taken_over(incident):
         incident_comment(incident, user=None, note=_(
             "Monitoring: the alert has cleared (%(detail)s). Confirm the fix and resolve the incident.")
-            % {"detail": alert.detail})
+            % {"detail": alert.detail}, at=at)
         return
     _symptom, cause, _severity = ROUTING.get(alert.problem, ROUTING[Problem.LOSS])
     # Stamped when the link cleared, not when this runs; counted as "cleared by itself", not as met.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from diemcau.monitoring import agent_config, alerts, services, tasks
+from diemcau.monitoring import agent_config, alerts, flips, services, tasks
 
 REFLECTOR_PORT = 18862
 
@@ -147,4 +147,5 @@ def process() -> int:
     """Roll up and judge what arrived (a worker does the same each minute; the claim keeps them apart)."""
     done = tasks.process_new_samples(settle=dt.timedelta(seconds=3))
     alerts.evaluate_silence()
+    flips.process_flips()
     return done

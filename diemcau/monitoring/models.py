@@ -185,7 +185,14 @@ class Alert(models.Model):
 
 
 class AlertFlip(models.Model):
-    """One change of an alert's state; the alert history on the site page is these rows."""
+    """One change of an alert's state; the alert history on the site page is these rows.
+
+    The roll-up job only writes the row; ``flips.process_flips`` then opens,
+    updates or resolves the site's incident in a transaction of its own and
+    stamps ``processed_at``. A flip whose incident could not be written is
+    tried again later (``next_attempt_at``, ``attempts``, ``last_error``) and
+    shown on the monitoring board; it never holds up other sites.
+    """
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="flips")
     at = models.DateTimeField(_("at"), default=timezone.now)
@@ -193,10 +200,19 @@ class AlertFlip(models.Model):
     new_state = models.CharField(_("state"), max_length=8, choices=AlertState.choices)
     value = models.FloatField(_("value"), null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["alert", "-at"], name="monitoring_flip_alert_at")]
+        indexes = [
+            models.Index(fields=["alert", "-at"], name="monitoring_flip_alert_at"),
+            # The few flips still to carry to the incidents, among millions handled.
+            models.Index(fields=["next_attempt_at"], condition=Q(processed_at__isnull=True),
+                         name="monitoring_flip_pending"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.alert_id}: {self.old_state} → {self.new_state}"

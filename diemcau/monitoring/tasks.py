@@ -10,7 +10,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
-from diemcau.monitoring import alerts, call_quality, early, rollups
+from diemcau.monitoring import alerts, call_quality, early, flips, rollups
 from diemcau.monitoring.models import Cursor
 
 # Samples whose request is still being committed must not be skipped.
@@ -45,6 +45,12 @@ def samples_job():
     process_new_samples()
     alerts.evaluate_silence()
     call_quality.clear_after_meetings()
+
+
+@db_periodic_task(crontab(minute="*"))
+def flips_job():
+    """Every minute, apart from the roll-ups: carry the alert flips to the incidents (each flip claimed)."""
+    flips.process_flips()
 
 
 @db_periodic_task(crontab(minute="7"))

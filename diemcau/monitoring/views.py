@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from diemcau.core.listing import paginate
 from diemcau.inventory.models import Link
-from diemcau.monitoring import access, agent_config, call_quality, quality, services
+from diemcau.monitoring import access, agent_config, call_quality, flips, quality, services
 from diemcau.monitoring.choices import Grade, SampleKind
 from diemcau.monitoring.forms import BoardFilter, DeviceCheckForm, VendorStatusOidForm
 from diemcau.monitoring.levels import grade_thresholds
@@ -85,6 +85,8 @@ def board(request):
         "page": page, "filter": form, "counts": counts, "total": len(rows),
         "query": query.urlencode(), "can_configure": access.can_configure_vendors(request.user),
         "in_meeting": any(row.get("strip") for row in page.object_list), "grade_rule": grade_thresholds(),
+        # The department is shown the flips whose incident keeps failing (R20: never silently).
+        "failing_flips": list(flips.failing()) if request.user.edits_province else [],
     })
 
 

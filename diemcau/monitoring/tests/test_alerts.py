@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from diemcau.incidents.choices import Channel, Status
 from diemcau.incidents.services import incident_acknowledge
-from diemcau.monitoring import alerts, services
+from diemcau.monitoring import alerts, flips, services
 from diemcau.monitoring.choices import AlertState, Problem
 from diemcau.monitoring.models import AgentToken, Alert, AlertFlip
 
@@ -17,42 +17,49 @@ def rounds(losses, start=T0):
             for i, loss in enumerate(losses)]
 
 
+def judged(site_id, series):
+    """Judge the rounds, then carry the flips to the incidents as the flips job does."""
+    result = alerts.evaluate_site_rounds(site_id, series)
+    flips.process_flips()
+    return result
+
+
 def loss_alert(site):
     return Alert.objects.get(site=site, problem=Problem.LOSS)
 
 
 def test_a_clean_series_never_raises(province):
-    alerts.evaluate_site_rounds(province.site_a.pk, rounds([0.0, 0.4, 0.9, 2.5, 0.0] * 40))
+    judged(province.site_a.pk, rounds([0.0, 0.4, 0.9, 2.5, 0.0] * 40))
     assert not AlertFlip.objects.exists()
     assert loss_alert(province.site_a).state == AlertState.OK
 
 
 def test_a_flapping_series_raises_once(province):
     # bad, good, bad, good …: 3 of 5 bad raises, and never 5 clean rounds in a row to clear.
-    alerts.evaluate_site_rounds(province.site_a.pk, rounds([12.0, 0.0] * 60))
+    judged(province.site_a.pk, rounds([12.0, 0.0] * 60))
     flips = AlertFlip.objects.filter(alert__problem=Problem.LOSS)
     assert list(flips.values_list("new_state", flat=True)) == [AlertState.RAISED]
 
 
 def test_it_clears_only_after_enough_clean_rounds(province):
     site = province.site_a
-    alerts.evaluate_site_rounds(site.pk, rounds([8.0, 8.0, 8.0]))
+    judged(site.pk, rounds([8.0, 8.0, 8.0]))
     assert loss_alert(site).state == AlertState.RAISED
-    alerts.evaluate_site_rounds(site.pk, rounds([0.0] * 4, start=T0 + dt.timedelta(minutes=5)))
+    judged(site.pk, rounds([0.0] * 4, start=T0 + dt.timedelta(minutes=5)))
     assert loss_alert(site).state == AlertState.RAISED
-    alerts.evaluate_site_rounds(site.pk, rounds([0.0], start=T0 + dt.timedelta(minutes=10)))
+    judged(site.pk, rounds([0.0], start=T0 + dt.timedelta(minutes=10)))
     assert loss_alert(site).state == AlertState.OK
 
 
 def test_two_bad_rounds_of_five_do_not_raise(province):
-    alerts.evaluate_site_rounds(province.site_a.pk, rounds([9.0, 0.0, 0.0, 9.0, 0.0, 0.0, 0.0, 9.0, 0.0, 0.0]))
+    judged(province.site_a.pk, rounds([9.0, 0.0, 0.0, 9.0, 0.0, 0.0, 0.0, 9.0, 0.0, 0.0]))
     assert loss_alert(province.site_a).state == AlertState.OK
 
 
 def test_rounds_that_arrive_late_are_not_judged_again(province):
     site = province.site_a
-    alerts.evaluate_site_rounds(site.pk, rounds([0.0] * 10, start=T0 + dt.timedelta(hours=1)))
-    alerts.evaluate_site_rounds(site.pk, rounds([50.0] * 10))
+    judged(site.pk, rounds([0.0] * 10, start=T0 + dt.timedelta(hours=1)))
+    judged(site.pk, rounds([50.0] * 10))
     assert loss_alert(site).state == AlertState.OK
 
 
@@ -61,7 +68,7 @@ def test_the_levels_come_from_the_standard(province):
     site = province.site_a
     series = [(T0 + dt.timedelta(seconds=30 * i), {"loss_pct": 0.0, "jitter_ms": 2.0, "rtt_ms": 320.0, "mos": 4.0})
               for i in range(5)]
-    alerts.evaluate_site_rounds(site.pk, series)
+    judged(site.pk, series)
     assert Alert.objects.get(site=site, problem=Problem.RTT).state == AlertState.RAISED
     assert Alert.objects.get(site=site, problem=Problem.JITTER).state == AlertState.OK
 
@@ -70,7 +77,7 @@ def test_a_raised_link_alert_opens_one_incident_routed_to_the_operator(province)
     site = province.site_a
     series = [(T0 + dt.timedelta(seconds=30 * i), {"loss_pct": 15.0, "jitter_ms": 80.0, "rtt_ms": 30.0, "mos": 2.5})
               for i in range(6)]
-    alerts.evaluate_site_rounds(site.pk, series)
+    judged(site.pk, series)
     raised = Alert.objects.filter(site=site, state=AlertState.RAISED)
     assert {a.problem for a in raised} == {Problem.LOSS, Problem.JITTER, Problem.MOS}
     incidents = {a.incident_id for a in raised}
@@ -83,9 +90,9 @@ def test_a_raised_link_alert_opens_one_incident_routed_to_the_operator(province)
 
 def test_the_incident_resolves_when_every_alert_behind_it_clears(province):
     site = province.site_a
-    alerts.evaluate_site_rounds(site.pk, rounds([15.0] * 5))
+    judged(site.pk, rounds([15.0] * 5))
     incident = loss_alert(site).incident
-    alerts.evaluate_site_rounds(site.pk, rounds([0.0] * 5, start=T0 + dt.timedelta(minutes=10)))
+    judged(site.pk, rounds([0.0] * 5, start=T0 + dt.timedelta(minutes=10)))
     incident.refresh_from_db()
     assert incident.status == Status.RESOLVED
     assert incident.cause_found.code == "network"
@@ -93,10 +100,10 @@ def test_the_incident_resolves_when_every_alert_behind_it_clears(province):
 
 def test_an_incident_a_person_took_over_is_not_resolved_automatically(province):
     site = province.site_a
-    alerts.evaluate_site_rounds(site.pk, rounds([15.0] * 5))
+    judged(site.pk, rounds([15.0] * 5))
     incident = loss_alert(site).incident
     incident_acknowledge(incident, user=province.vnpt_user)
-    alerts.evaluate_site_rounds(site.pk, rounds([0.0] * 5, start=T0 + dt.timedelta(minutes=10)))
+    judged(site.pk, rounds([0.0] * 5, start=T0 + dt.timedelta(minutes=10)))
     incident.refresh_from_db()
     assert incident.status != Status.RESOLVED
     assert incident.events.filter(note__icontains="Monitoring").exists() or incident.events.count() > 2
@@ -104,10 +111,10 @@ def test_an_incident_a_person_took_over_is_not_resolved_automatically(province):
 
 def test_a_new_raise_after_resolution_opens_a_new_incident(province):
     site = province.site_a
-    alerts.evaluate_site_rounds(site.pk, rounds([15.0] * 5))
+    judged(site.pk, rounds([15.0] * 5))
     first = loss_alert(site).incident
-    alerts.evaluate_site_rounds(site.pk, rounds([0.0] * 5, start=T0 + dt.timedelta(minutes=10)))
-    alerts.evaluate_site_rounds(site.pk, rounds([15.0] * 5, start=T0 + dt.timedelta(minutes=20)))
+    judged(site.pk, rounds([0.0] * 5, start=T0 + dt.timedelta(minutes=10)))
+    judged(site.pk, rounds([15.0] * 5, start=T0 + dt.timedelta(minutes=20)))
     assert loss_alert(site).incident != first
 
 
@@ -121,6 +128,7 @@ def test_a_silent_agent_raises_no_data_after_the_threshold(province, settings):
     AgentToken.objects.filter(pk=token.pk).update(last_seen_at=now - dt.timedelta(minutes=11))
     assert alerts.evaluate_silence(now) == 1
     assert alerts.evaluate_silence(now) == 0  # raised once
+    flips.process_flips()
     alert = Alert.objects.get(site=site, problem=Problem.NO_DATA)
     assert alert.state == AlertState.RAISED and alert.incident is not None
     assert alert.incident.holder == site.organization

@@ -2,7 +2,7 @@ import socket
 
 import pytest
 
-from diemcau.monitoring import aio, poll, services, sip, snmp, tcpcheck
+from diemcau.monitoring import aio, flips, poll, services, sip, snmp, tcpcheck
 from diemcau.monitoring.choices import AlertState, CheckMethod, CheckStatus, Problem
 from diemcau.monitoring.models import Alert, CheckResult, DeviceCheck, VendorStatusOid
 from diemcau.monitoring.tests import peers
@@ -111,6 +111,7 @@ def test_a_poll_cycle_records_results_and_feeds_the_device_alert(province, tmp_p
     snmp_check = DeviceCheck.objects.get(device=router)
     assert snmp_check.status == CheckStatus.FAULT and "72" in snmp_check.detail["error"]
     assert CheckResult.objects.count() == 5  # the healthy codec's second answer changed nothing
+    flips.process_flips()
     raised = Alert.objects.filter(problem=Problem.DEVICE, state=AlertState.RAISED)
     assert {a.device_id for a in raised} == {router.pk, dead.pk}
     assert not Alert.objects.filter(device=codec).exists()

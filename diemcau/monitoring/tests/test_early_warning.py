@@ -1,7 +1,7 @@
 import datetime as dt
 import random
 
-from diemcau.monitoring import early, early_eval, histories
+from diemcau.monitoring import early, early_eval, flips, histories
 from diemcau.monitoring.choices import AlertState, Period, Problem
 from diemcau.monitoring.levels import Level
 from diemcau.monitoring.models import Alert, Rollup, Warning
@@ -57,6 +57,7 @@ def test_warnings_are_recorded_and_raise_the_trend_alert_once(province):
     assert early.evaluate_all(now) == 1
     assert early.evaluate_all(now + dt.timedelta(minutes=5)) == 0  # cooldown: one warning
     assert Warning.objects.get().measure == Problem.LOSS
+    flips.process_flips()
     alert = Alert.objects.get(site=site, problem=Problem.TREND)
     assert alert.state == AlertState.RAISED
     assert alert.incident is not None and alert.incident.severity == "low"

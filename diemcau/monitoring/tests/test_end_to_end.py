@@ -91,6 +91,7 @@ def wait_for(condition, timeout, step=0.7):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         tasks.process_new_samples(settle=tasks.dt.timedelta(0))
+        tasks.flips.process_flips()
         if condition():
             return True
         time.sleep(step)
