@@ -233,7 +233,7 @@ def incident_report(*, site: Site, user, symptoms, description: str = "", photo=
     incident.save()
     incident.symptoms.set(symptoms)
     tallies.incident_count(incident, kind="site")
-    for symptom in symptoms:
+    for symptom in sorted(symptoms, key=lambda t: t.pk):  # rows locked in one order by every writer
         tallies.incident_count(incident, kind="symptom", term_id=symptom.pk)
     _step(incident, EventKind.REPORTED, user=user, at=incident.reported_at, holder=incident.holder,
           note=incident.description,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, F, Q, Sum
+from django.db import connection
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -30,14 +32,36 @@ def contribution(clock, site_org_id):
 
 
 def apply(deltas: dict) -> None:
-    """Add the non-zero differences to their rows (creating rows as needed)."""
-    for (holder_id, site_org_id, month, target), vector in deltas.items():
-        if not any(vector):
-            continue
-        row, _created = SlaTally.objects.get_or_create(holder_id=holder_id, site_org_id=site_org_id, month=month,
-                                                       target=target)
-        SlaTally.objects.filter(pk=row.pk).update(**{name: F(name) + value for name, value in
-                                                     zip(FIELDS, vector, strict=True) if value})
+    """Add the non-zero differences to their rows, creating rows as needed.
+
+    One atomic upsert (``INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n``)
+    with the rows in key order: two transactions that touch the same rows (a
+    worker's SLA scan, another's alert flip, a person's click) lock them in
+    the same order, so they wait for each other instead of deadlocking.
+    """
+    rows = sorted((key, vector) for key, vector in deltas.items() if any(vector))
+    if rows:
+        _upsert(SlaTally, ["holder_id", "site_org_id", "month", "target"], list(FIELDS),
+                [(*key, *vector) for key, vector in rows])
+
+
+def _upsert(model, keys: list[str], counters: list[str], rows: list[tuple], where: str = "",
+            also: tuple[str, ...] = ()) -> None:
+    """Insert rows (``keys``, ``also``, ``counters``), or add their counters to the rows already there.
+
+    ``where`` names the partial unique index the keys belong to.
+    """
+    ops = connection.ops
+    table = ops.quote_name(model._meta.db_table)
+    columns = [*keys, *also, *counters]
+    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    additions = ", ".join(f"{ops.quote_name(c)} = {table}.{ops.quote_name(c)} + excluded.{ops.quote_name(c)}"
+                          for c in counters)
+    sql = (f"INSERT INTO {table} ({', '.join(ops.quote_name(c) for c in columns)}) VALUES {values} "
+           f"ON CONFLICT ({', '.join(ops.quote_name(k) for k in keys)}){where} DO UPDATE SET {additions}")
+    params = [ops.adapt_datefield_value(v) if isinstance(v, dt.date) else v for row in rows for v in row]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 def difference(before: list, after: list) -> dict:
@@ -78,14 +102,18 @@ def sla_tally_rebuild() -> int:
 # Top lists -----------------------------------------------------------------------
 
 def incident_count(incident, *, kind: str, term_id=None, delta: int = 1) -> None:
-    """Add ``delta`` to one monthly count of the incident's site."""
+    """Add ``delta`` to one monthly count of the incident's site (one atomic upsert)."""
     from diemcau.incidents.models import IncidentTally
 
     month = month_of(incident.reported_at)
-    row, _created = IncidentTally.objects.get_or_create(
-        month=month, site_id=incident.site_id, kind=kind, term_id=term_id,
-        defaults={"site_org_id": incident.site.organization_id})
-    IncidentTally.objects.filter(pk=row.pk).update(n=F("n") + delta)
+    site_org_id = incident.site.organization_id
+    if term_id is None:
+        _upsert(IncidentTally, ["month", "site_id", "kind"], ["n"], [(month, incident.site_id, kind, site_org_id, delta)],
+                where=" WHERE term_id IS NULL", also=("site_org_id",))
+    else:
+        _upsert(IncidentTally, ["month", "site_id", "kind", "term_id"], ["n"],
+                [(month, incident.site_id, kind, term_id, site_org_id, delta)], where=" WHERE term_id IS NOT NULL",
+                also=("site_org_id",))
 
 
 def incident_tally_rebuild() -> int:
