@@ -3,20 +3,20 @@
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from ninja import Field, FilterSchema, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from diemcau.core.filtering import api_filter
 from diemcau.core.history import snapshot
 from diemcau.core.models import ChangeVia
 from diemcau.core.scope import allowed, get_for_user, scope
 from diemcau.inventory import access
 from diemcau.inventory.choices import LinkMedium, LinkRole, Resolution, Taxonomy
+from diemcau.inventory.filters import DeviceFilterSet, LinkFilterSet, SiteFilterSet
 from diemcau.inventory.models import Device, Link, Organization, Site, Term
 from diemcau.inventory.services import inventory_object_retire, inventory_object_save
-from diemcau.lib.text import fold
 
 router = Router(tags=["inventory"])
 prefix = "/"
@@ -124,17 +124,24 @@ class LinkIn(Schema):
     notes: str | None = None
 
 
-class SiteFilters(FilterSchema):
-    q: str | None = None
-    organization: str | None = None
+# The query parameters of the lists (documented in the OpenAPI); each list filters through the same
+# FilterSet as its page and export (inventory.filters), so "q" means the same everywhere.
+class SiteFilters(Schema):
+    q: str | None = Field(None, description="Name, code, address … of the site or its organisation")
+    organization: str | None = Field(None, description="Organisation code")
     include_retired: bool = False
 
 
-class DeviceFilters(FilterSchema):
+class DeviceFilters(Schema):
     q: str | None = None
-    site: str | None = None
-    group: str | None = None
-    condition: str | None = None
+    site: str | None = Field(None, description="Site code")
+    group: str | None = Field(None, description="Device group code")
+    condition: str | None = Field(None, description="Condition code")
+
+
+class LinkFilters(Schema):
+    site: str | None = Field(None, description="Site code")
+    provider: str | None = Field(None, description="Operator code")
 
 
 def _term(taxonomy: str, code: str, field: str) -> Term:
@@ -167,11 +174,8 @@ def get_organization(request, org_id: int):
 @router.get("/sites", response=list[SiteOut])
 @paginate(LimitOffsetPagination)
 def list_sites(request, filters: Query[SiteFilters]):
-    qs = access.sites_for_user(request.user, include_retired=filters.include_retired).select_related("organization")
-    if filters.q:
-        qs = qs.filter(search_text__contains=fold(filters.q))
-    if filters.organization:
-        qs = qs.filter(organization__code=filters.organization)
+    params = {"q": filters.q, "organization": filters.organization, "retired": filters.include_retired or None}
+    qs = api_filter(SiteFilterSet, params, scope(Site.objects.all(), request.user).select_related("organization"))
     return qs.order_by("code")
 
 
@@ -226,16 +230,8 @@ def retire_site(request, site_id: int):
 @router.get("/devices", response=list[DeviceOut])
 @paginate(LimitOffsetPagination)
 def list_devices(request, filters: Query[DeviceFilters]):
-    qs = scope(Device.objects.active(), request.user).select_related("site", "group", "condition")
-    if filters.q:
-        qs = qs.filter(Q(search_text__contains=fold(filters.q)) | Q(site__search_text__contains=fold(filters.q)))
-    if filters.site:
-        qs = qs.filter(site__code=filters.site)
-    if filters.group:
-        qs = qs.filter(group__code=filters.group)
-    if filters.condition:
-        qs = qs.filter(condition__code=filters.condition)
-    return qs.order_by("site__code", "pk")
+    qs = scope(Device.objects.all(), request.user).select_related("site", "group", "condition")
+    return api_filter(DeviceFilterSet, filters.dict(), qs).order_by("site__code", "pk")
 
 
 @router.get("/devices/{int:device_id}", response=DeviceOut)
@@ -298,13 +294,9 @@ def retire_device(request, device_id: int):
 
 @router.get("/links", response=list[LinkOut])
 @paginate(LimitOffsetPagination)
-def list_links(request, site: str | None = None, provider: str | None = None):
-    qs = scope(Link.objects.active(), request.user).select_related("site", "provider", "kind")
-    if site:
-        qs = qs.filter(site__code=site)
-    if provider:
-        qs = qs.filter(provider__code=provider)
-    return qs.order_by("site__code", "pk")
+def list_links(request, filters: Query[LinkFilters]):
+    qs = scope(Link.objects.all(), request.user).select_related("site", "provider", "kind")
+    return api_filter(LinkFilterSet, filters.dict(), qs).order_by("site__code", "pk")
 
 
 @router.get("/links/{int:link_id}", response=LinkOut)

@@ -1,67 +1,76 @@
-"""Filters of the inventory lists, shared by the pages, the exports and the API."""
+"""One FilterSet per inventory model, shared by the list page, its export and its API endpoint."""
 
+import django_filters as df
 from django import forms
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 
-from diemcau.core.forms import BootstrapMixin
+from diemcau.core.filtering import ListFilterSet, RetirableFilterSet
 from diemcau.inventory.choices import ContactRole, LinkMedium, LinkRole, Taxonomy
-from diemcau.inventory.models import Contact, Link, Organization, Term
+from diemcau.inventory.models import Contact, Device, Link, Organization, Site, Term
 from diemcau.lib.text import fold
 
-
-def _term_field(taxonomy, label):
-    return forms.ModelChoiceField(
-        label=label, required=False, empty_label=_("All"),
-        queryset=Term.objects.filter(taxonomy=taxonomy).order_by("position"), to_field_name="code",
-    )
+ALL = _("All")
 
 
-def _org_field():
-    return forms.ModelChoiceField(
-        label=_("Organisation"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.units().filter(is_active=True).order_by("name"),
-        to_field_name="code",
-    )
+def _terms(taxonomy):
+    return lambda request: Term.objects.filter(taxonomy=taxonomy).order_by("position")
 
 
-def _provider_field():
-    return forms.ModelChoiceField(
-        label=_("Provider"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.operators().order_by("name"), to_field_name="code",
-    )
+def _term(taxonomy, label, **kwargs):
+    return df.ModelChoiceFilter(label=label, empty_label=ALL, to_field_name="code", queryset=_terms(taxonomy),
+                                **kwargs)
 
 
-class SiteFilter(BootstrapMixin, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    organization = _org_field()
-    kind = _term_field(Taxonomy.ORGANIZATION_KIND, _("Organisation kind"))
-    provider = _provider_field()
-    link_kind = _term_field(Taxonomy.LINK_KIND, _("Primary link kind"))
-    gap = forms.ChoiceField(
-        label=_("Gap"), required=False,
-        choices=[("", _("All")), ("no_contact", _("No technical contact")), ("no_backup", _("No backup link"))],
-    )
-    retired = forms.BooleanField(label=_("Include retired"), required=False)
+def _organization(field_name):
+    return df.ModelChoiceFilter(
+        field_name=field_name, label=_("Organisation"), empty_label=ALL, to_field_name="code",
+        queryset=lambda request: Organization.objects.units().filter(is_active=True).order_by("name"))
 
-    def apply(self, qs):
-        data = self.cleaned_data
-        if data.get("q"):
-            qs = qs.filter(Q(search_text__contains=fold(data["q"])) | Q(organization__search_text__contains=fold(data["q"])))
-        if data.get("organization"):
-            qs = qs.filter(organization=data["organization"])
-        if data.get("kind"):
-            qs = qs.filter(organization__kind=data["kind"])
-        primary = Link.objects.active().filter(site=OuterRef("pk"), role=LinkRole.PRIMARY)
-        if data.get("provider"):
-            qs = qs.filter(Exists(primary.filter(provider=data["provider"])))
-        if data.get("link_kind"):
-            qs = qs.filter(Exists(primary.filter(kind=data["link_kind"])))
-        if data.get("gap") == "no_contact":
-            qs = qs.exclude(Exists(Contact.objects.active().filter(site=OuterRef("pk"), role=ContactRole.PRIMARY)))
-        elif data.get("gap") == "no_backup":
-            qs = qs.exclude(Exists(Link.objects.active().filter(site=OuterRef("pk"), role=LinkRole.BACKUP)))
-        return qs
+
+def _provider(**kwargs):
+    return df.ModelChoiceFilter(label=_("Provider"), empty_label=ALL, to_field_name="code",
+                                queryset=lambda request: Organization.objects.operators().order_by("name"), **kwargs)
+
+
+def _hidden(field_name, label):
+    """A filter the API and links use (a site's code), not shown in the page's filter bar."""
+    return df.CharFilter(field_name=field_name, label=label, widget=forms.HiddenInput)
+
+
+def _primary(site_path="pk"):
+    return Link.objects.active().filter(site=OuterRef(site_path), role=LinkRole.PRIMARY)
+
+
+class SiteFilterSet(RetirableFilterSet):
+    q = df.CharFilter(label=_("Search"), method="search")
+    organization = _organization("organization")
+    kind = _term(Taxonomy.ORGANIZATION_KIND, _("Organisation kind"), field_name="organization__kind")
+    provider = _provider(method="primary_provider")
+    link_kind = _term(Taxonomy.LINK_KIND, _("Primary link kind"), method="primary_link_kind")
+    gap = df.ChoiceFilter(label=_("Gap"), empty_label=ALL, method="gap_filter",
+                          choices=[("no_contact", _("No technical contact")), ("no_backup", _("No backup link"))])
+
+    class Meta(RetirableFilterSet.Meta):
+        model = Site
+        fields = ["q", "organization", "kind", "provider", "link_kind", "gap", "retired"]
+
+    def search(self, queryset, name, value):
+        """The site's name, code, address … or its organisation's name."""
+        folded = fold(value)
+        return queryset.filter(Q(search_text__contains=folded) | Q(organization__search_text__contains=folded))
+
+    def primary_provider(self, queryset, name, value):
+        return queryset.filter(Exists(_primary().filter(provider=value)))
+
+    def primary_link_kind(self, queryset, name, value):
+        return queryset.filter(Exists(_primary().filter(kind=value)))
+
+    def gap_filter(self, queryset, name, value):
+        if value == "no_contact":
+            return queryset.exclude(Exists(Contact.objects.active().filter(site=OuterRef("pk"),
+                                                                           role=ContactRole.PRIMARY)))
+        return queryset.exclude(Exists(Link.objects.active().filter(site=OuterRef("pk"), role=LinkRole.BACKUP)))
 
 
 def decorate_sites(qs):
@@ -80,69 +89,52 @@ def decorate_sites(qs):
     )
 
 
-class DeviceFilter(BootstrapMixin, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    organization = _org_field()
-    group = _term_field(Taxonomy.DEVICE_GROUP, _("Device group"))
-    condition = _term_field(Taxonomy.DEVICE_CONDITION, _("Condition"))
-    retired = forms.BooleanField(label=_("Include retired"), required=False)
+class DeviceFilterSet(RetirableFilterSet):
+    q = df.CharFilter(label=_("Search"), method="search")
+    site = _hidden("site__code", _("Site code"))
+    organization = _organization("site__organization")
+    group = _term(Taxonomy.DEVICE_GROUP, _("Device group"), field_name="group")
+    condition = _term(Taxonomy.DEVICE_CONDITION, _("Condition"), field_name="condition")
 
-    def apply(self, qs):
-        data = self.cleaned_data
-        if data.get("q"):
-            folded = fold(data["q"])
-            qs = qs.filter(Q(search_text__contains=folded) | Q(site__search_text__contains=folded))
-        if data.get("organization"):
-            qs = qs.filter(site__organization=data["organization"])
-        if data.get("group"):
-            qs = qs.filter(group=data["group"])
-        if data.get("condition"):
-            qs = qs.filter(condition=data["condition"])
-        return qs
+    class Meta(RetirableFilterSet.Meta):
+        model = Device
+        fields = ["q", "site", "organization", "group", "condition", "retired"]
+
+    def search(self, queryset, name, value):
+        folded = fold(value)
+        return queryset.filter(Q(search_text__contains=folded) | Q(site__search_text__contains=folded))
 
 
-class LinkFilter(BootstrapMixin, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    organization = _org_field()
-    provider = _provider_field()
-    kind = _term_field(Taxonomy.LINK_KIND, _("Link kind"))
-    role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All")), *LinkRole.choices])
-    medium = forms.ChoiceField(label=_("Medium"), required=False, choices=[("", _("All")), *LinkMedium.choices])
-    wired = forms.ChoiceField(
-        label=_("Wired"), required=False, choices=[("", _("All")), ("yes", _("Wired")), ("no", _("Not wired"))]
-    )
-    retired = forms.BooleanField(label=_("Include retired"), required=False)
+class LinkFilterSet(RetirableFilterSet):
+    q = df.CharFilter(label=_("Search"), method="search")
+    site = _hidden("site__code", _("Site code"))
+    organization = _organization("site__organization")
+    provider = _provider(field_name="provider")
+    kind = _term(Taxonomy.LINK_KIND, _("Link kind"), field_name="kind")
+    role = df.ChoiceFilter(label=_("Role"), empty_label=ALL, choices=LinkRole.choices)
+    medium = df.ChoiceFilter(label=_("Medium"), empty_label=ALL, choices=LinkMedium.choices)
+    wired = df.ChoiceFilter(label=_("Wired"), empty_label=ALL, method="wired_filter",
+                            choices=[("yes", _("Wired")), ("no", _("Not wired"))])
 
-    def apply(self, qs):
-        data = self.cleaned_data
-        if data.get("q"):
-            folded = fold(data["q"])
-            qs = qs.filter(Q(site__search_text__contains=folded) | Q(circuit_id__icontains=data["q"]))
-        if data.get("organization"):
-            qs = qs.filter(site__organization=data["organization"])
-        if data.get("provider"):
-            qs = qs.filter(provider=data["provider"])
-        if data.get("kind"):
-            qs = qs.filter(kind=data["kind"])
-        if data.get("role"):
-            qs = qs.filter(role=data["role"])
-        if data.get("medium"):
-            qs = qs.filter(medium=data["medium"])
-        if data.get("wired") == "yes":
-            qs = qs.filter(medium__in=LinkMedium.wired())
-        elif data.get("wired") == "no":
-            qs = qs.exclude(medium__in=LinkMedium.wired())
-        return qs
+    class Meta(RetirableFilterSet.Meta):
+        model = Link
+        fields = ["q", "site", "organization", "provider", "kind", "role", "medium", "wired", "retired"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(Q(site__search_text__contains=fold(value)) | Q(circuit_id__icontains=value))
+
+    def wired_filter(self, queryset, name, value):
+        wired = Q(medium__in=LinkMedium.wired())
+        return queryset.filter(wired) if value == "yes" else queryset.exclude(wired)
 
 
-class OrganizationFilter(BootstrapMixin, forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    kind = _term_field(Taxonomy.ORGANIZATION_KIND, _("Kind"))
+class OrganizationFilterSet(ListFilterSet):
+    q = df.CharFilter(label=_("Search"), method="search")
+    kind = _term(Taxonomy.ORGANIZATION_KIND, _("Kind"), field_name="kind")
 
-    def apply(self, qs):
-        data = self.cleaned_data
-        if data.get("q"):
-            qs = qs.filter(search_text__contains=fold(data["q"]))
-        if data.get("kind"):
-            qs = qs.filter(kind=data["kind"])
-        return qs
+    class Meta(ListFilterSet.Meta):
+        model = Organization
+        fields = ["q", "kind"]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(search_text__contains=fold(value))

@@ -66,11 +66,6 @@ class RetirableQuerySet(models.QuerySet):
     def active(self):
         return self.filter(retired_at__isnull=True)
 
-    def listed(self, *, include_retired: bool = False):
-        """What a list shows: the live objects, or every one when asked for the retired too."""
-        return self if include_retired else self.active()
-
-
 class Retirable(models.Model):
     """Objects are retired, never deleted: their history stays readable."""
 

@@ -30,10 +30,10 @@ from diemcau.inventory.columns import (
     SITE_COLUMNS,
 )
 from diemcau.inventory.filters import (
-    DeviceFilter,
-    LinkFilter,
-    OrganizationFilter,
-    SiteFilter,
+    DeviceFilterSet,
+    LinkFilterSet,
+    OrganizationFilterSet,
+    SiteFilterSet,
     decorate_sites,
 )
 from diemcau.inventory.forms import ContactForm, DeviceForm, LinkForm, SiteForm
@@ -50,15 +50,9 @@ LINKS = Link.objects.select_related("site", "site__organization", "provider", "k
 CONTACTS = Contact.objects.select_related("site", "site__organization")
 
 
-def _include_retired(filter_form) -> bool:
-    return bool(filter_form.is_valid() and filter_form.cleaned_data.get("retired"))
-
-
-def _list_page(request, *, qs, filter_form, columns, default_sort, template, filename, extra=None):
-    """Filter, sort, then either export every row or render one page."""
-    if filter_form.is_valid():
-        qs = filter_form.apply(qs)
-    qs, sort = sort_queryset(qs, request, columns, default_sort)
+def _list_page(request, *, filterset, columns, default_sort, template, filename, extra=None):
+    """Filter (the same FilterSet as the API), sort, then either export every row or render one page."""
+    qs, sort = sort_queryset(filterset.qs, request, columns, default_sort)
     fmt = wants_export(request)
     if fmt:
         rows = qs[: settings.EXPORT_MAX_ROWS].iterator(chunk_size=2000)
@@ -69,7 +63,7 @@ def _list_page(request, *, qs, filter_form, columns, default_sort, template, fil
     sort_query.pop("sort", None)
     context = {
         "page": paginate(request, qs),
-        "filter": filter_form,
+        "filter": filterset.form,
         "columns": page_columns(columns),
         "sort": sort,
         "query": query.urlencode(),
@@ -88,7 +82,7 @@ def organization_list(request):
         site_count=Count("sites", filter=Q(sites__in=visible_sites)),
     )
     return _list_page(
-        request, qs=qs, filter_form=OrganizationFilter(request.GET or None), columns=ORGANIZATION_COLUMNS,
+        request, filterset=OrganizationFilterSet(request.GET or None, queryset=qs), columns=ORGANIZATION_COLUMNS,
         default_sort="name", template="inventory/organization_list.html", filename="to-chuc",
     )
 
@@ -108,10 +102,9 @@ def organization_detail(request, pk):
 
 @login_required
 def site_list(request):
-    filter_form = SiteFilter(request.GET or None)
-    qs = decorate_sites(access.sites_for_user(request.user, include_retired=_include_retired(filter_form)))
+    filterset = SiteFilterSet(request.GET or None, queryset=decorate_sites(scope(Site.objects.all(), request.user)))
     return _list_page(
-        request, qs=qs, filter_form=filter_form, columns=SITE_COLUMNS, default_sort="organization__name",
+        request, filterset=filterset, columns=SITE_COLUMNS, default_sort="organization__name",
         template="inventory/site_list.html", filename="diem-cau",
         extra={"can_add": access.organizations_where_user_adds_sites(request.user).exists()},
     )
@@ -205,12 +198,9 @@ def site_retire(request, pk):
 
 @login_required
 def device_list(request):
-    filter_form = DeviceFilter(request.GET or None)
-    qs = scope(Device.objects.listed(include_retired=_include_retired(filter_form)), request.user).select_related(
-        "site", "site__organization", "group", "condition"
-    )
+    qs = scope(Device.objects.all(), request.user).select_related("site", "site__organization", "group", "condition")
     return _list_page(
-        request, qs=qs, filter_form=filter_form, columns=DEVICE_COLUMNS, default_sort="site__code",
+        request, filterset=DeviceFilterSet(request.GET or None, queryset=qs), columns=DEVICE_COLUMNS, default_sort="site__code",
         template="inventory/device_list.html", filename="thiet-bi",
     )
 
@@ -257,12 +247,9 @@ def device_retire(request, pk):
 
 @login_required
 def link_list(request):
-    filter_form = LinkFilter(request.GET or None)
-    qs = scope(Link.objects.listed(include_retired=_include_retired(filter_form)), request.user).select_related(
-        "site", "site__organization", "provider", "kind"
-    )
+    qs = scope(Link.objects.all(), request.user).select_related("site", "site__organization", "provider", "kind")
     return _list_page(
-        request, qs=qs, filter_form=filter_form, columns=LINK_COLUMNS, default_sort="site__code",
+        request, filterset=LinkFilterSet(request.GET or None, queryset=qs), columns=LINK_COLUMNS, default_sort="site__code",
         template="inventory/link_list.html", filename="duong-truyen",
     )
 

@@ -37,33 +37,15 @@ def progress(campaign, *, now=None) -> dict:
     }
 
 
-def proposals_in(campaign, *, states) -> "QuerySet":  # noqa: F821
+def proposals_in(campaign, *, states=None) -> "QuerySet":  # noqa: F821
+    """The campaign's items (of the units in ``states``, or all), read for the aggregate and its export."""
     # What the system knew at pre-filling (a few kB per site) is never part of an item: not read.
-    return Proposal.objects.filter(assessment__task__campaign=campaign, assessment__task__state__in=states) \
-        .select_related("action", "group", "cause", "assessment__site", "assessment__task__organization") \
+    qs = Proposal.objects.filter(assessment__task__campaign=campaign)
+    if states is not None:
+        qs = qs.filter(assessment__task__state__in=states)
+    return qs.select_related("action", "group", "cause", "assessment__site", "assessment__task__organization") \
         .defer("assessment__known", "assessment__summary", "assessment__site__search_text",
                "assessment__site__backup_plan", "assessment__site__notes")
-
-
-def apply_filter(qs, data: dict):
-    if data.get("list"):
-        qs = qs.filter(action__extra__list=data["list"])
-    if data.get("organization"):
-        qs = qs.filter(assessment__task__organization=data["organization"])
-    if data.get("group"):
-        qs = qs.filter(group=data["group"])
-    if data.get("action"):
-        qs = qs.filter(action=data["action"])
-    focus = data.get("focus")
-    if focus == "province_wide":
-        qs = qs.filter(province_wide=True)
-    elif focus == "help_now":
-        qs = qs.filter(help_now=True)
-    elif focus == "invest":
-        qs = qs.filter(action__extra__list=ActionList.INVEST)
-    elif focus == "flagged":
-        qs = qs.exclude(flags=[])
-    return qs
 
 
 def three_lists(qs) -> list[dict]:

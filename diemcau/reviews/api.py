@@ -5,9 +5,11 @@ from datetime import datetime
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from diemcau.core.filtering import api_filter
 from diemcau.reviews import access, aggregate
 from diemcau.reviews.checks import flag_text
 from diemcau.reviews.choices import TaskState
+from diemcau.reviews.filters import ProposalFilterSet
 
 router = Router(tags=["reviews"])
 
@@ -98,12 +100,11 @@ def list_proposals(request, campaign_id: int, list_code: str = "", flagged: bool
     """Proposals of the campaign the caller may see (an operator: the link-related ones)."""
     campaign = access.campaign_for_user(request.user, campaign_id)
     qs = access.proposals_for_user(request.user).filter(assessment__task__campaign=campaign).select_related(
-        "assessment__site", "group", "action", "cause").order_by("assessment__site__code", "pk")
-    if list_code:
-        qs = qs.filter(action__extra__list=list_code)
-    if flagged:
-        qs = qs.exclude(flags=[])
-    return [_proposal(p) for p in qs]
+        "assessment__site", "group", "action", "cause")
+    # The aggregate page's FilterSet; every unit's items, as this endpoint always listed them.
+    qs = api_filter(ProposalFilterSet, {"list": list_code, "focus": "flagged" if flagged else None, "state": "all"},
+                    qs)
+    return [_proposal(p) for p in qs.order_by("assessment__site__code", "pk")]
 
 
 @router.get("/campaigns/{campaign_id}/aggregate")

@@ -16,7 +16,7 @@ from diemcau.inventory.choices import (
     Taxonomy,
 )
 from diemcau.inventory.models import Organization, Term
-from diemcau.reviews.choices import ActionList, Frequency, TaskState
+from diemcau.reviews.choices import ActionList, Frequency
 from diemcau.reviews.models import Assessment, Campaign, GroupAssessment, Proposal
 
 
@@ -189,36 +189,3 @@ class EvidenceForm(BootstrapMixin, forms.Form):
         if not (data.get("note") or "").strip() and not data.get("photo"):
             raise ValidationError(_("Write a note or attach a photo."))
         return data
-
-
-class AggregateFilter(BootstrapMixin, forms.Form):
-    list = forms.ChoiceField(label=_("List"), required=False, choices=[("", _("All"))] + list(ActionList.choices))
-    organization = forms.ModelChoiceField(label=_("Organisation"), required=False, queryset=Organization.objects.none(),
-                                          empty_label=_("All"))
-    group = forms.ModelChoiceField(label=_("Device group"), required=False, queryset=Term.objects.none(),
-                                   empty_label=_("All"))
-    action = forms.ModelChoiceField(label=_("Action"), required=False, queryset=Term.objects.none(),
-                                    empty_label=_("All"))
-    focus = forms.ChoiceField(label=_("Only"), required=False, choices=[
-        ("", _("All items")), ("province_wide", _("To standardise province-wide")),
-        ("help_now", _("Needs technical help now")), ("invest", _("Focused investment")),
-        ("flagged", _("Flagged by the waste checks")),
-    ])
-    state = forms.ChoiceField(label=_("Unit state"), required=False,
-                              choices=[("handed_in", _("Submitted or accepted")), ("accepted", _("Accepted only")),
-                                       ("all", _("All, drafts included"))])
-
-    def __init__(self, *args, campaign=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if campaign is not None:
-            self.fields["organization"].queryset = Organization.objects.filter(review_tasks__campaign=campaign)
-        self.fields["group"].queryset = terms(Taxonomy.DEVICE_GROUP)
-        self.fields["action"].queryset = terms(Taxonomy.ACTION)
-
-    def states(self) -> list:
-        value = self.cleaned_data.get("state") if self.is_bound and self.is_valid() else ""
-        if value == "accepted":
-            return [TaskState.ACCEPTED]
-        if value == "all":
-            return list(TaskState.values)
-        return list(TaskState.handed_in())

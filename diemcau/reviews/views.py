@@ -18,8 +18,8 @@ from diemcau.inventory.models import Term
 from diemcau.reviews import access, aggregate, services
 from diemcau.reviews.checks import flag_text
 from diemcau.reviews.choices import TaskState
+from diemcau.reviews.filters import ProposalFilterSet
 from diemcau.reviews.forms import (
-    AggregateFilter,
     AssessmentForm,
     CampaignForm,
     EvidenceForm,
@@ -372,11 +372,11 @@ def campaign_aggregate(request, pk):
     campaign = access.campaign_for_user(user, pk)
     if not access.sees_whole_campaign(user):
         raise PermissionDenied
-    form = AggregateFilter(request.GET or None, campaign=campaign)
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    states = form.states()
+    filterset = ProposalFilterSet(request.GET or None, queryset=aggregate.proposals_in(campaign), campaign=campaign)
+    states = filterset.states()
     base = aggregate.proposals_in(campaign, states=states)
-    items = aggregate.apply_filter(base, data)
+    items = filterset.qs
+    data = filterset.form.cleaned_data if filterset.is_bound and filterset.form.is_valid() else {}
     if data.get("focus") == "invest":
         # Focused investment: the sites that serve provincial meetings most often first (R12.5).
         items = items.order_by(F("assessment__site__meetings_per_month").desc(nulls_last=True), "-cost_vnd", "pk")
@@ -391,8 +391,8 @@ def campaign_aggregate(request, pk):
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "reviews/aggregate.html", {
-        "campaign": campaign, "filter": form, "lists": aggregate.three_lists(aggregate.apply_filter(base, {
-            k: v for k, v in data.items() if k != "list"})),
+        "campaign": campaign, "filter": filterset.form, "lists": aggregate.three_lists(ProposalFilterSet(
+            {k: v for k, v in request.GET.items() if k != "list"}, queryset=base, campaign=campaign).qs),
         "focus": aggregate.focus_counts(base), "themes": aggregate.province_wide_themes(base),
         "page": paginate(request, items), "columns": columns, "query": query.urlencode(),
         "sites": sites[:200], "site_total": len(sites), "verdicts": aggregate.verdict_counts(sites),
