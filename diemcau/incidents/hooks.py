@@ -6,12 +6,13 @@ attribute) or ``None``: an incident reported during an important meeting
 runs on the 24/7 clock and names the meeting.
 
 ``request_verdict`` asks the standards engine to reclassify a site after its
-incident history changed, when that engine is installed.
+incident history changed.
 """
 
 import logging
 
 from diemcau.meetings.services import current_meeting_for_site as _current_meeting
+from diemcau.standards.services import request_verdict_recompute
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +23,7 @@ def current_meeting_for_site(site):
 
 
 def request_verdict(site_id: int) -> None:
-    """Tell the standards engine the site's incident history changed (if it listens)."""
-    try:
-        from diemcau.standards.services import request_verdict_recompute
-    except ImportError:
-        return
+    """Tell the standards engine the site's incident history changed."""
     try:
         request_verdict_recompute([site_id])
     except Exception:  # the verdict is advisory: an incident must never fail because of it

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from diemcau.monitoring.choices import Grade, Problem
+from diemcau.standards.models import Standard
+from diemcau.standards.reference import read_standard_file
 
 REQUIREMENTS = {"NET-RTT": (Problem.RTT, "rtt_ms"), "NET-JITTER": (Problem.JITTER, "jitter_ms"),
                 "NET-LOSS": (Problem.LOSS, "loss_pct")}
@@ -51,10 +53,6 @@ def _from_rules(rules: dict) -> dict:
 
 
 def _published_rules() -> dict:
-    try:
-        from diemcau.standards.models import Standard
-    except ImportError:
-        return {}
     standard = Standard.objects.current()
     if standard is None:
         return {}
@@ -62,8 +60,6 @@ def _published_rules() -> dict:
 
 
 def _file_rules() -> dict:
-    from diemcau.standards.reference import read_standard_file
-
     return {r["code"]: r.get("rule", {}) for r in read_standard_file().get("requirements", [])}
 
 

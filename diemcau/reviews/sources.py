@@ -4,31 +4,53 @@ The reviews app pre-fills assessments and judges proposals with what the
 standards app (compliance, compatibility, verdict), the incidents app
 (incident history) and the monitoring app (measured link quality) know.
 Each function here reads many sites at once, and returns nothing when the
-other app has no data (or is not there yet), so their evolution touches only
-this module.
+other app has no data, so their evolution touches only this module. The
+other apps are always installed: they are imported here, once.
 """
 
 import datetime as dt
+import functools
 import logging
 from collections import Counter, defaultdict
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.utils.translation import gettext as _
+
+from diemcau.incidents.models import Incident
+from diemcau.inventory.choices import Resolution
+from diemcau.reviews.choices import CALLING_GROUPS, RESOLUTION_GROUPS
+from diemcau.standards.choices import Compatibility, Verdict
+from diemcau.standards.compatibility import check_device
+from diemcau.standards.facts import DeviceFact, link_quality
+from diemcau.standards.models import (
+    Platform,
+    SiteCompatibility,
+    SiteCompliance,
+    SiteVerdict,
+    Standard,
+)
+from diemcau.standards.reasons import render
 
 log = logging.getLogger(__name__)
 
 
 def _guard(default):
-    """Another app missing, or its tables not migrated yet, means "no data", not a crash."""
+    """Another app's tables not there (a database not yet migrated) mean "no data", not a crash.
+
+    The read runs in a savepoint: on PostgreSQL a failed statement aborts the
+    whole transaction, so without it the caller's next query would fail with
+    "current transaction is aborted" instead of going on.
+    """
 
     def wrap(function):
+        @functools.wraps(function)
         def inner(*args, **kwargs):
             try:
-                return function(*args, **kwargs)
-            except (ImportError, LookupError, DatabaseError) as exc:  # pragma: no cover - depends on other apps
+                with transaction.atomic():
+                    return function(*args, **kwargs)
+            except DatabaseError as exc:
                 log.warning("reviews: %s unavailable: %s", function.__name__, exc)
                 return default() if callable(default) else default
-        inner.__name__ = function.__name__
-        inner.__doc__ = function.__doc__
         return inner
 
     return wrap
@@ -38,18 +60,12 @@ def render_reason(reason) -> str:
     """The words of a reason stored by the standards app, in the reader's language."""
     if not reason:
         return ""
-    try:
-        from diemcau.standards.reasons import render
-    except ImportError:  # pragma: no cover
-        return str(reason.get("text") or reason.get("code") or "")
     return render(reason)
 
 
 @_guard(dict)
 def verdicts(site_ids) -> dict:
     """``{site_id: {"verdict": code, "reasons": [{"level", "reason"}]}}`` of the current verdicts."""
-    from diemcau.standards.models import SiteVerdict
-
     rows = SiteVerdict.objects.filter(site_id__in=site_ids, is_current=True).values_list("site_id", "verdict", "reasons")
     return {
         site_id: {"verdict": verdict, "reasons": [{"level": r.get("level"), "reason": r.get("reason")}
@@ -61,8 +77,6 @@ def verdicts(site_ids) -> dict:
 @_guard(dict)
 def compliance(site_ids) -> dict:
     """``{site_id: {"passed", "warned", "failed", "unknown", "failing": [{"code", "reason"}]}}`` against the standard in force."""
-    from diemcau.standards.models import SiteCompliance, Standard
-
     standard = Standard.objects.current()
     if standard is None:
         return {}
@@ -83,9 +97,6 @@ def compatibility(site_ids) -> dict:
 
     A device's status is its best against the province's reference platforms.
     """
-    from diemcau.standards.choices import Compatibility
-    from diemcau.standards.models import SiteCompatibility
-
     out = {}
     for site_id, results in SiteCompatibility.objects.filter(site_id__in=site_ids).values_list("site_id", "results"):
         devices: dict = {}
@@ -111,8 +122,6 @@ def incidents(site_ids, *, now: dt.datetime, days: int = 180) -> dict:
     "pairs": [(symptom code, cause code or "")]}}``; causes are the cause found,
     else the one suspected.
     """
-    from diemcau.incidents.models import Incident
-
     since = now - dt.timedelta(days=days)
     incidents_qs = Incident.objects.filter(site_id__in=site_ids, reported_at__gte=since, reported_at__lte=now)
     causes = {}
@@ -138,8 +147,6 @@ def incidents(site_ids, *, now: dt.datetime, days: int = 180) -> dict:
 def quality(site_ids, *, now: dt.datetime) -> dict:
     """Measured link quality per site ({"rtt_ms", "jitter_ms", "loss_pct", "days"}), from whichever
     app offers it (the monitoring app, through the standards app's ``link_quality`` hook)."""
-    from diemcau.standards.facts import link_quality
-
     return link_quality(list(site_ids), now) or {}
 
 
@@ -154,16 +161,12 @@ def meetings(site_ids, *, now: dt.datetime, days: int = 180) -> dict:
 @_guard(list)
 def reference_platforms() -> list:
     """Specs of the province's reference platforms that are in use."""
-    from diemcau.standards.models import Platform
-
     return [p.spec() for p in Platform.objects.filter(is_active=True, reference=True)]
 
 
 @_guard(str)
 def standard_min_resolution(group_code: str) -> str:
     """The minimum resolution the standard in force asks of a device group ('' when none)."""
-    from diemcau.standards.models import Standard
-
     standard = Standard.objects.current()
     if standard is None:
         return ""
@@ -177,18 +180,7 @@ def standard_min_resolution(group_code: str) -> str:
 def proposed_model_problems(*, group: str, manufacturer: str, model: str, protocols, video_codecs, audio_codecs,
                             max_resolution: str, platforms=None, min_resolution: str | None = None) -> list[str]:
     """Why a proposed model fails the province's compatibility check or minimum standard (words)."""
-    from django.utils.translation import gettext as _
-
     problems = []
-    try:
-        from diemcau.standards.choices import Compatibility
-        from diemcau.standards.compatibility import check_device
-        from diemcau.standards.facts import DeviceFact
-    except ImportError:  # pragma: no cover
-        return problems
-    from diemcau.inventory.choices import Resolution
-    from diemcau.reviews.choices import CALLING_GROUPS, RESOLUTION_GROUPS
-
     if group in CALLING_GROUPS and (protocols or video_codecs or audio_codecs):
         fact = DeviceFact(id=0, group=group, condition="good", manufacturer=manufacturer, model=model,
                           protocols=tuple(protocols or ()), video_codecs=tuple(video_codecs or ()),
@@ -209,10 +201,4 @@ def proposed_model_problems(*, group: str, manufacturer: str, model: str, protoc
 
 def verdict_labels() -> list:
     """``[(code, label)]`` of the stability verdicts, and "" for sites never judged."""
-    from django.utils.translation import gettext as _
-
-    try:
-        from diemcau.standards.choices import Verdict
-    except ImportError:  # pragma: no cover
-        return [("", _("Not judged"))]
     return [(v.value, v.label) for v in Verdict] + [("", _("Not judged"))]
