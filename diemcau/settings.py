@@ -189,7 +189,7 @@ SESSION_MAX_HOURS = env_int("SESSION_MAX_HOURS", 12)
 SESSION_WARNING_SECONDS = env_int("SESSION_WARNING_SECONDS", 60)
 ACCOUNT_IDLE_DAYS = env_int("ACCOUNT_IDLE_DAYS", 45)
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:overview"
+LOGIN_REDIRECT_URL = "inventory:overview"
 LOGOUT_REDIRECT_URL = "accounts:login"
 # The cookie outlives no session rule: the middleware ends sessions first (see above).
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", SESSION_MAX_HOURS * 3600)

@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from diemcau.accounts.models import User
 from diemcau.accounts.passwords import LengthValidator
 from diemcau.core.forms import BootstrapMixin
-from diemcau.inventory.models import Organization
 
 
 class SignInForm(auth_forms.AuthenticationForm):
@@ -48,7 +47,8 @@ class UserForm(BootstrapMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["organization"].queryset = Organization.objects.filter(is_active=True).select_related("kind")
+        organizations = self.fields["organization"].queryset
+        self.fields["organization"].queryset = organizations.filter(is_active=True).select_related("kind")
         help_text = LengthValidator().get_help_text()
         if self.instance.pk is None:
             self.fields["password"].required = True

@@ -7,7 +7,6 @@ from diemcau.core import views
 app_name = "core"
 
 urlpatterns = [
-    path("", views.overview, name="overview"),
     path("notices/", views.notice_list, name="notices"),
     path("notices/channels/", views.channel_settings, name="channels"),
     path("outbox/", views.outbox_page, name="outbox"),

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -37,6 +38,14 @@ def settings_page(request):
     })
 
 
+def _next(request) -> str:
+    """The page to go back to, only if it is on this site (never an outside address)."""
+    target = request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                              require_https=request.is_secure())
+    return target if allowed else ""
+
+
 def _edit(request, *, form_class, instance, title, success):
     _admin_only(request)
     form = form_class(request.POST or None, instance=instance)
@@ -46,7 +55,7 @@ def _edit(request, *, form_class, instance, title, success):
             obj.updated_by = request.user
         obj.save()
         messages.success(request, success)
-        return redirect(request.GET.get("next") or "incidents:settings")
+        return redirect(_next(request) or "incidents:settings")
     return render(request, "incidents/form.html", {"form": form, "title": title,
                                                     "cancel_url": "incidents:settings"})
 

@@ -3,6 +3,7 @@ from django.urls import path
 from diemcau.inventory import importer_views, reference_views, views
 
 urlpatterns = [
+    path("", views.overview, name="overview"),
     path("organizations/", views.organization_list, name="organizations"),
     path("organizations/new/", reference_views.organization_edit, name="organization_add"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization"),

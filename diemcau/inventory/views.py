@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,9 +20,10 @@ from diemcau.core.listing import (
     wants_export,
 )
 from diemcau.core.models import ChangeRecord
-from diemcau.core.panels import site_panels
+from diemcau.core.panels import overview_panels, site_panels
 from diemcau.core.scope import allowed, get_for_user, scope
 from diemcau.inventory import access
+from diemcau.inventory.choices import ContactRole, LinkRole
 from diemcau.inventory.columns import (
     DEVICE_COLUMNS,
     LINK_COLUMNS,
@@ -71,6 +72,57 @@ def _list_page(request, *, filterset, columns, default_sort, template, filename,
     }
     context.update(extra or {})
     return render(request, template, context)
+
+
+# The province overview ---------------------------------------------------------
+
+GAP_LIST_LENGTH = 50
+
+
+@login_required
+def overview(request):
+    """The province overview: counts of the sites the user can see, the gaps that need someone's attention,
+    and every app's panel."""
+    sites = access.sites_for_user(request.user)
+    active_links = Link.objects.active()
+    primary = active_links.filter(site=OuterRef("pk"), role=LinkRole.PRIMARY)
+    sites = sites.annotate(
+        has_contact=Exists(Contact.objects.active().filter(site=OuterRef("pk"), role=ContactRole.PRIMARY)),
+        has_backup=Exists(active_links.filter(site=OuterRef("pk"), role=LinkRole.BACKUP)),
+    )
+    total = sites.count()
+    by_kind = list(
+        sites.values("organization__kind__name_vi", "organization__kind__name_en", "organization__kind__code")
+        .annotate(n=Count("pk")).order_by("-n")
+    )
+    by_link = list(
+        Link.objects.active().filter(role=LinkRole.PRIMARY, site__in=sites.values("pk"))
+        .values("kind__name_vi", "kind__name_en", "provider__name", "medium")
+        .annotate(n=Count("pk")).order_by("-n")
+    )
+    no_primary = sites.exclude(Exists(primary)).count()
+    conditions = {t.pk: t for t in Term.objects.filter(taxonomy="device_condition")}
+    by_condition = [
+        {"term": conditions.get(row["condition_id"]), "n": row["n"]}
+        for row in Device.objects.active().filter(site__in=sites.values("pk"))
+        .values("condition_id").annotate(n=Count("pk")).order_by("condition__position")
+    ]
+    # The cards give the counts; the lists name the first sites, with a link to all of them.
+    no_contact = sites.filter(has_contact=False).select_related("organization").order_by("organization__name", "code")
+    no_backup = sites.filter(has_backup=False).select_related("organization").order_by("organization__name", "code")
+    return render(request, "inventory/overview.html", {
+        "total": total,
+        "by_kind": by_kind,
+        "by_link": by_link,
+        "no_primary": no_primary,
+        "by_condition": by_condition,
+        "device_total": sum(row["n"] for row in by_condition),
+        "no_contact": no_contact[:GAP_LIST_LENGTH],
+        "no_backup": no_backup[:GAP_LIST_LENGTH],
+        "no_contact_count": no_contact.count(),
+        "no_backup_count": no_backup.count(),
+        "panels": overview_panels(request),
+    })
 
 
 # Organisations ---------------------------------------------------------------

@@ -188,13 +188,17 @@ def evaluate_silence(now: dt.datetime | None = None) -> int:
                 .annotate(last=Max("last_seen_at")).values_list("site_id", "last"))
     revoked_only = set(AgentToken.objects.values_list("site_id", flat=True).distinct()) - set(
         AgentToken.objects.filter(revoked_at__isnull=True).values_list("site_id", flat=True))
+    silent_sites = {site_id for site_id, last in seen.items() if now - last > limit and site_id not in revoked_only}
+    # The alert rows exist before they are locked: two workers never both insert one (the second waits, then
+    # finds it raised by the first).
+    Alert.objects.bulk_create([Alert(site_id=site_id, problem=Problem.NO_DATA) for site_id in silent_sites],
+                              ignore_conflicts=True)
     existing = {a.site_id: a for a in Alert.objects.select_for_update().filter(problem=Problem.NO_DATA)}
     flips = 0
     for site_id, last in seen.items():
-        silent = now - last > limit and site_id not in revoked_only
+        silent = site_id in silent_sites
         alert = existing.get(site_id)
-        if silent and (alert is None or alert.state == AlertState.OK):
-            alert = alert or Alert(site_id=site_id, problem=Problem.NO_DATA)
+        if silent and alert.state == AlertState.OK:
             alert.state = AlertState.RAISED
             minutes = int((now - last).total_seconds() // 60)
             _flip(alert, AlertState.RAISED, now, minutes,

@@ -290,6 +290,160 @@ def _drift_for(site, record: SiteSettings | None, profiles: dict, default: Confi
     }
 
 
+@dataclass
+class _Rules:
+    """What one recompute judges every site against, read once."""
+
+    standard: Standard | None
+    requirement_keys: list
+    parsed: list
+    platforms: list
+    reference: list
+    profiles: dict
+    default_profile: ConfigProfile | None
+    limits: dict
+
+    @property
+    def version(self):
+        return self.standard.version if self.standard else None
+
+
+@dataclass
+class _Previous:
+    """What the sites have now: their facts and findings, settings, and the results stored last time."""
+
+    facts: dict
+    findings: dict
+    settings: dict
+    compliance: dict
+    compatibility: dict
+    verdicts: dict
+
+
+@dataclass
+class _Rows:
+    """One table's writes: rows only re-stamped (same results), rows replaced (stale), new rows."""
+
+    same: list
+    stale: list
+    new: list
+
+    def keep_or_replace(self, old, digest: str, make) -> bool:
+        """Keep ``old`` when its fingerprint is ``digest``, else queue ``make()`` in its place; True if kept."""
+        if old is not None and old.fingerprint == digest:
+            self.same.append(old.pk)
+            return True
+        if old is not None:
+            self.stale.append(old.pk)
+        self.new.append(make())
+        return False
+
+
+def _read_rules() -> _Rules:
+    standard = Standard.objects.current()
+    requirements = list(standard.requirements.all()) if standard else []
+    platforms = [p.spec() for p in Platform.objects.filter(is_active=True)]
+    profiles = {p.pk: p for p in ConfigProfile.objects.filter(is_active=True)}
+    return _Rules(
+        standard=standard, requirement_keys=[(r.code, r.severity) for r in requirements],
+        parsed=[(r.code, r.severity, split_rule(r.rule)) for r in requirements],
+        platforms=platforms, reference=[p for p in platforms if p.reference], profiles=profiles,
+        default_profile=next((p for p in profiles.values() if p.is_default), None), limits=thresholds(),
+    )
+
+
+def _sites_to_judge(site_ids) -> list[Site]:
+    sites_qs = Site.objects.active().only("id", "code", "has_ups", "ups_runtime_min", "backup_plan")
+    if site_ids is not None:
+        sites_qs = sites_qs.filter(pk__in=list(site_ids))
+    return list(sites_qs.order_by("pk"))
+
+
+def _read_previous(rules: _Rules, sites: list[Site], *, all_sites: bool, now) -> _Previous:
+    ids = [s.pk for s in sites]
+    # Every active site: filter by that rather than by ten thousand ids.
+    scope = {"site__retired_at__isnull": True} if all_sites or len(ids) > 1000 else {"site_id__in": ids}
+    standard = rules.standard
+    return _Previous(
+        facts=load_facts(sites, now=now), findings=collect_findings(ids, now),
+        settings={r.site_id: r for r in SiteSettings.objects.filter(**scope)},
+        compliance={r.site_id: r for r in SiteCompliance.objects.filter(standard=standard, **scope)
+                    .only("id", "site_id", "fingerprint")} if standard else {},
+        compatibility={r.site_id: r for r in SiteCompatibility.objects.filter(**scope)
+                       .only("id", "site_id", "fingerprint")},
+        verdicts={v.site_id: v for v in SiteVerdict.objects.filter(is_current=True, **scope)
+                  .only("id", "site_id", "fingerprint")},
+    )
+
+
+def _compliance_row(rules: _Rules, site, outcomes: dict, old, rows: _Rows, now) -> None:
+    counts = dict.fromkeys(Status.values, 0)
+    for outcome in outcomes.values():
+        counts[outcome["status"]] += 1
+    digest = fingerprint(outcomes)
+    rows.keep_or_replace(old, digest, lambda: SiteCompliance(
+        site_id=site.pk, standard=rules.standard, computed_at=now, results=outcomes, fingerprint=digest,
+        passed=counts[Status.PASS], warned=counts[Status.WARN], failed=counts[Status.FAIL],
+        unknown=counts[Status.UNKNOWN],
+    ))
+
+
+def _compatibility_row(site, compat: dict, old, rows: _Rows, now) -> None:
+    results = [r.as_dict() for r in compat.values()]
+    digest = fingerprint(results)
+    rows.keep_or_replace(old, digest, lambda: SiteCompatibility(
+        site_id=site.pk, computed_at=now, results=results, fingerprint=digest))
+
+
+def _verdict_row(rules: _Rules, previous: _Previous, site, facts, outcomes: dict, compat: dict, rows: _Rows,
+                 now) -> str:
+    """Decide the site's verdict and queue it (a new row when it changed); returns the verdict."""
+    drift = _drift_for(site, previous.settings.get(site.pk), rules.profiles, rules.default_profile)
+    findings = previous.findings.get(site.pk, [])
+    verdict, reasons = decide(
+        requirements=rules.requirement_keys, compliance=outcomes,
+        compatibility=[compat[p.id] for p in rules.reference], devices=facts.devices, drift=drift,
+        findings=findings, limits=rules.limits,
+    )
+    standard_id = rules.standard.pk if rules.standard else None
+    digest = fingerprint([verdict, standard_id, reasons])
+    rows.keep_or_replace(previous.verdicts.get(site.pk), digest, lambda: SiteVerdict(
+        site_id=site.pk, verdict=verdict, standard_id=standard_id, computed_at=now, checked_at=now,
+        reasons=reasons, fingerprint=digest, is_current=True,
+        inputs={
+            "standard": rules.version,
+            "compliance": {k: v["status"] for k, v in outcomes.items()},
+            "compatibility": {str(k): r.status for k, r in compat.items()},
+            "devices": {"total": len(facts.devices),
+                        "worn": [d.id for d in facts.devices if d.condition in ("degraded", "broken")]},
+            "drift": {"profile": drift.get("profile"),
+                      "fields": [r["key"] for r in drift["rows"] if r["status"] == "drift"]},
+            "quality": {k: _plain(v) for k, v in facts.quality.items()},
+            "findings": findings,
+            "thresholds": rules.limits,
+        },
+    ))
+    return verdict
+
+
+def _write(compliance: _Rows, compatibility: _Rows, verdicts: _Rows, now) -> None:
+    """Rows whose results are the same only get the new time (one UPDATE per 5,000); changed ones are
+    replaced (DELETE + INSERT is far cheaper than a per-row UPDATE of a JSON column); a changed verdict is
+    a new row, the old one kept as history."""
+    with transaction.atomic():
+        for model, rows in ((SiteCompliance, compliance), (SiteCompatibility, compatibility)):
+            for chunk in _chunks(rows.same):
+                model.objects.filter(pk__in=chunk).update(computed_at=now)
+            for chunk in _chunks(rows.stale):
+                model.objects.filter(pk__in=chunk).delete()
+            model.objects.bulk_create(rows.new, batch_size=BATCH)
+        for chunk in _chunks(verdicts.same):
+            SiteVerdict.objects.filter(pk__in=chunk).update(checked_at=now)
+        for chunk in _chunks(verdicts.stale):
+            SiteVerdict.objects.filter(pk__in=chunk).update(is_current=False)
+        SiteVerdict.objects.bulk_create(verdicts.new, batch_size=BATCH)
+
+
 def recompute_sites(site_ids=None, *, now=None) -> RecomputeReport:
     """Judge the given sites (all active sites when ``None``) and store every result.
 
@@ -298,120 +452,25 @@ def recompute_sites(site_ids=None, *, now=None) -> RecomputeReport:
     once. Writes go in batches of 500.
     """
     now = now or timezone.now()
-    standard = Standard.objects.current()
-    requirements = list(standard.requirements.all()) if standard else []
-    platforms = [p.spec() for p in Platform.objects.filter(is_active=True)]
-    reference = [p for p in platforms if p.reference]
-    profiles = {p.pk: p for p in ConfigProfile.objects.filter(is_active=True)}
-    default_profile = next((p for p in profiles.values() if p.is_default), None)
-
-    sites_qs = Site.objects.active().only("id", "code", "has_ups", "ups_runtime_min", "backup_plan")
-    if site_ids is not None:
-        sites_qs = sites_qs.filter(pk__in=list(site_ids))
-    sites = list(sites_qs.order_by("pk"))
+    rules = _read_rules()
+    sites = _sites_to_judge(site_ids)
     if not sites:
-        return RecomputeReport(0, standard.version if standard else None, 0, {})
-    ids = [s.pk for s in sites]
-    many = site_ids is None or len(ids) > 1000
-    scope = {"site__retired_at__isnull": True} if many else {"site_id__in": ids}
-
-    facts = load_facts(sites, now=now)
-    findings = collect_findings(ids, now)
-    settings_by_site = {r.site_id: r for r in SiteSettings.objects.filter(**scope)}
-    old_compliance = (
-        {r.site_id: r for r in SiteCompliance.objects.filter(standard=standard, **scope).only("id", "site_id", "fingerprint")}
-        if standard else {}
-    )
-    old_compat = {r.site_id: r for r in SiteCompatibility.objects.filter(**scope).only("id", "site_id", "fingerprint")}
-    old_verdicts = {
-        v.site_id: v for v in SiteVerdict.objects.filter(is_current=True, **scope).only("id", "site_id", "fingerprint")
-    }
-    limits = thresholds()
-    requirement_keys = [(r.code, r.severity) for r in requirements]
-    parsed = [(r.code, r.severity, split_rule(r.rule)) for r in requirements]
-
-    # Rows whose results are the same only get the new time (one UPDATE per
-    # 5,000); changed ones are replaced (DELETE + INSERT is far cheaper than a
-    # per-row UPDATE of a JSON column).
-    new_compliance, same_compliance, stale_compliance = [], [], []
-    new_compat, same_compat, stale_compat = [], [], []
-    unchanged_verdicts, retired_verdicts, new_verdicts = [], [], []
+        return RecomputeReport(0, rules.version, 0, {})
+    previous = _read_previous(rules, sites, all_sites=site_ids is None, now=now)
+    compliance, compatibility, verdicts = _Rows([], [], []), _Rows([], [], []), _Rows([], [], [])
     by_verdict: dict = {}
     for site in sites:
-        f = facts[site.pk]
-        compat = check_all(f, platforms)
-        f.compatibility = compat
-        outcomes = {code: evaluate(rule, f, severity=severity).as_dict() for code, severity, rule in parsed}
-        counts = dict.fromkeys(Status.values, 0)
-        for outcome in outcomes.values():
-            counts[outcome["status"]] += 1
-        if standard:
-            old = old_compliance.get(site.pk)
-            digest = fingerprint(outcomes)
-            if old is not None and old.fingerprint == digest:
-                same_compliance.append(old.pk)
-            else:
-                if old is not None:
-                    stale_compliance.append(old.pk)
-                new_compliance.append(SiteCompliance(
-                    site_id=site.pk, standard=standard, computed_at=now, results=outcomes, fingerprint=digest,
-                    passed=counts[Status.PASS], warned=counts[Status.WARN], failed=counts[Status.FAIL],
-                    unknown=counts[Status.UNKNOWN],
-                ))
-        compat_results = [r.as_dict() for r in compat.values()]
-        old = old_compat.get(site.pk)
-        digest = fingerprint(compat_results)
-        if old is not None and old.fingerprint == digest:
-            same_compat.append(old.pk)
-        else:
-            if old is not None:
-                stale_compat.append(old.pk)
-            new_compat.append(SiteCompatibility(site_id=site.pk, computed_at=now, results=compat_results, fingerprint=digest))
-
-        drift = _drift_for(site, settings_by_site.get(site.pk), profiles, default_profile)
-        verdict, reasons = decide(
-            requirements=requirement_keys, compliance=outcomes,
-            compatibility=[compat[p.id] for p in reference], devices=f.devices, drift=drift,
-            findings=findings.get(site.pk, []), limits=limits,
-        )
+        facts = previous.facts[site.pk]
+        compat = check_all(facts, rules.platforms)
+        facts.compatibility = compat
+        outcomes = {code: evaluate(rule, facts, severity=severity).as_dict() for code, severity, rule in rules.parsed}
+        if rules.standard:
+            _compliance_row(rules, site, outcomes, previous.compliance.get(site.pk), compliance, now)
+        _compatibility_row(site, compat, previous.compatibility.get(site.pk), compatibility, now)
+        verdict = _verdict_row(rules, previous, site, facts, outcomes, compat, verdicts, now)
         by_verdict[verdict] = by_verdict.get(verdict, 0) + 1
-        old = old_verdicts.get(site.pk)
-        standard_id = standard.pk if standard else None
-        digest = fingerprint([verdict, standard_id, reasons])
-        if old and old.fingerprint == digest:
-            unchanged_verdicts.append(old.pk)
-            continue
-        if old:
-            retired_verdicts.append(old.pk)
-        new_verdicts.append(SiteVerdict(
-            site_id=site.pk, verdict=verdict, standard_id=standard_id, computed_at=now, checked_at=now,
-            reasons=reasons, fingerprint=digest, is_current=True,
-            inputs={
-                "standard": standard.version if standard else None,
-                "compliance": {k: v["status"] for k, v in outcomes.items()},
-                "compatibility": {str(k): r.status for k, r in compat.items()},
-                "devices": {"total": len(f.devices), "worn": [d.id for d in f.devices if d.condition in ("degraded", "broken")]},
-                "drift": {"profile": drift.get("profile"), "fields": [r["key"] for r in drift["rows"] if r["status"] == "drift"]},
-                "quality": {k: _plain(v) for k, v in f.quality.items()},
-                "findings": findings.get(site.pk, []),
-                "thresholds": limits,
-            },
-        ))
-
-    with transaction.atomic():
-        for model, same, stale, new in ((SiteCompliance, same_compliance, stale_compliance, new_compliance),
-                                        (SiteCompatibility, same_compat, stale_compat, new_compat)):
-            for chunk in _chunks(same):
-                model.objects.filter(pk__in=chunk).update(computed_at=now)
-            for chunk in _chunks(stale):
-                model.objects.filter(pk__in=chunk).delete()
-            model.objects.bulk_create(new, batch_size=BATCH)
-        for chunk in _chunks(unchanged_verdicts):
-            SiteVerdict.objects.filter(pk__in=chunk).update(checked_at=now)
-        for chunk in _chunks(retired_verdicts):
-            SiteVerdict.objects.filter(pk__in=chunk).update(is_current=False)
-        SiteVerdict.objects.bulk_create(new_verdicts, batch_size=BATCH)
-    return RecomputeReport(len(sites), standard.version if standard else None, len(new_verdicts), by_verdict)
+    _write(compliance, compatibility, verdicts, now)
+    return RecomputeReport(len(sites), rules.version, len(verdicts.new), by_verdict)
 
 
 def _chunks(items, size: int = 5000):

@@ -94,7 +94,7 @@ def test_report_page_is_open_to_those_who_report(role, province, client_for):
 def test_every_page_answers_for_every_role(role, province, incidents, client_for, django_assert_max_num_queries):
     client = client_for(getattr(province, role))
     for name in ("incidents:list", "incidents:sla_report", "incidents:repeats", "incidents:guides",
-                 "incidents:settings", "core:overview"):
+                 "incidents:settings", "inventory:overview"):
         with django_assert_max_num_queries(30):
             assert client.get(reverse(name)).status_code == 200, name
     assert client.get(reverse("inventory:site", args=[province.site_a.pk])).status_code in (200, 404)
@@ -110,3 +110,14 @@ def test_only_dost_admin_changes_the_rules(role, province, client_for):
 
     guide = SymptomGuide.objects.first()
     assert client.get(reverse("incidents:guide_edit", args=[guide.pk])).status_code == expected
+
+
+def test_saving_a_rule_goes_back_only_to_a_page_of_this_site(province, client_for):
+    client = client_for(province.admin)
+    data = {"date": "2026-04-30", "kind": "holiday", "name": "Ngày Giải phóng miền Nam"}
+    inside = client.post("/incidents/settings/calendar/new/?next=/incidents/guides/", data)
+    assert inside.status_code == 302 and inside["Location"] == "/incidents/guides/"
+    for outside in ("https://evil.example/phish", "//evil.example/", "javascript:alert(1)"):
+        data["date"] = f"2026-05-0{len(outside) % 9 + 1}"
+        response = client.post(f"/incidents/settings/calendar/new/?next={outside}", data)
+        assert response.status_code == 302 and response["Location"] == "/incidents/settings/", outside

@@ -78,7 +78,7 @@ def test_list_report_and_overview_queries_do_not_grow_with_incidents(province, r
     with django_assert_max_num_queries(16):
         client.get(reverse("incidents:sla_report"), {"start": "2026-03-01", "end": "2026-03-31"})
     with django_assert_max_num_queries(25):
-        client.get(reverse("core:overview"))
+        client.get(reverse("inventory:overview"))
     from django.template.loader import render_to_string
     from django.test import RequestFactory
 

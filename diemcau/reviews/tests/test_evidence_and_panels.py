@@ -69,8 +69,8 @@ def test_the_site_page_shows_the_latest_assessment(task_a, province, client_for)
 def test_the_overview_shows_progress_and_late_units(campaign, province, client_for):
     campaign.deadline = campaign.created_at  # already past
     campaign.save(update_fields=["deadline"])
-    page = client_for(province.leader).get(reverse("core:overview")).content.decode()
+    page = client_for(province.leader).get(reverse("inventory:overview")).content.decode()
     assert 'id="review-overview"' in page and "UBND xã Hà Quảng" in page
-    mine = client_for(province.tech).get(reverse("core:overview")).content.decode()
+    mine = client_for(province.tech).get(reverse("inventory:overview")).content.decode()
     assert 'id="review-overview"' in mine and "UBND xã Hà Quảng" not in mine
-    assert 'id="review-overview"' not in client_for(province.vnpt_user).get(reverse("core:overview")).content.decode()
+    assert 'id="review-overview"' not in client_for(province.vnpt_user).get(reverse("inventory:overview")).content.decode()

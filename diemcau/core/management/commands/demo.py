@@ -1,9 +1,9 @@
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from diemcau.core.demo import DEMO_PASSWORD, load_demo
-from diemcau.inventory.models import Site
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 "'diemcau loadprovince' and 'diemcau createadmin'. For a training server, add --i-know."
             ) % {"password": DEMO_PASSWORD})
             raise SystemExit(2)
-        if Site.objects.exists():
+        if apps.get_model("inventory", "Site").objects.exists():
             if if_empty:
                 self.stdout.write("The database already has sites; the demo is not loaded again.")
                 return
