@@ -52,8 +52,8 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("incidents", "0006_open_flag_and_top_tallies"),
-        ("core", "0002_outbox"),
+        ("incidents", "0007_sla_rules"),
+        ("core", "0003_outbox"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]
