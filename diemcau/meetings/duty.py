@@ -95,13 +95,13 @@ def _people_on_duty(organization_id, meeting, now):
     return shifts
 
 
-def _tell(shifts, *, kind: str, title: str, body: str, incident=None) -> None:
+def _tell(shifts, *, kind: str, key: str, title: str, body: str, incident=None) -> None:
     from diemcau.incidents import notify
 
     users = [s.person for s in shifts if s.person_id and s.person.is_active]
     if not users:
         return
-    notify.send(kind=kind, title=title, body=body, users=users, incident=incident)
+    notify.send(kind=kind, key=key, title=title, body=body, users=users, incident=incident)
 
 
 def responsible_for_item(site, item: str):
@@ -125,7 +125,7 @@ def tell_on_duty_about_check(participation, mark, now=None) -> list:
         "site": site.name, "item": cl.item_label(item), "meeting": meeting.title}
     body = "\n".join(p for p in (title, mark.note, _("Meeting starts at %(at)s.") % {
         "at": cl.local(meeting.starts_at)}) if p)
-    _tell(shifts, kind="meeting.check_failed", title=title, body=body)
+    _tell(shifts, kind="meeting.check_failed", key=f"meeting.check_failed:{mark.pk}", title=title, body=body)
     return shifts
 
 
@@ -134,6 +134,6 @@ def tell_on_duty_about_incident(incident, meeting, now=None) -> list:
     shifts = _people_on_duty(incident.holder_id, meeting, now)
     title = _("%(code)s during “%(meeting)s” at %(site)s") % {
         "code": incident.code, "meeting": meeting.title, "site": incident.site.name}
-    _tell(shifts, kind="meeting.incident", title=title, body="\n".join((title, incident.description)),
-          incident=incident)
+    _tell(shifts, kind="meeting.incident", key=f"meeting.incident:{incident.pk}:{meeting.pk}", title=title,
+          body="\n".join((title, incident.description)), incident=incident)
     return shifts

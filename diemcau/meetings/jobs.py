@@ -133,4 +133,5 @@ def _remind(participation: Participation, level: int) -> None:
             title = _("Still not ready: %(site)s for “%(meeting)s”, starting %(start)s") % context
         url = settings.SITE_URL.rstrip("/") + f"/meetings/{meeting.pk}/check/{site.pk}/"
         body = "\n".join((title, _("Check now: %(url)s") % {"url": url}))
-    notify.send(kind=f"meeting.chase{level}", title=title, body=body, users=users, emails=emails)
+    notify.send(kind=f"meeting.chase{level}", key=f"meeting.chase{level}:{participation.pk}", title=title, body=body,
+                users=users, emails=emails)
