@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from diemcau.incidents.choices import Severity
 from diemcau.monitoring import call_quality, services
+from diemcau.monitoring import flips as flips_job
 from diemcau.monitoring.choices import AlertState, Grade, Problem
 from diemcau.monitoring.models import Alert, AlertFlip, Sample
 from diemcau.monitoring.tests.helpers import batch, iso
@@ -125,6 +126,8 @@ def test_three_bad_windows_in_an_important_meeting_raise_the_alert_and_a_critica
     flip = AlertFlip.objects.get(alert=alert)
     assert flip.at == T0 + dt.timedelta(seconds=120)  # the end of the third bad window, not the job's clock
     assert "Giao ban trực tuyến UBND tỉnh" in flip.reason
+    flips_job.process_flips()  # the flips job carries it to the incident
+    alert.refresh_from_db()
     assert alert.incident is not None and alert.incident.severity == Severity.CRITICAL
 
 
