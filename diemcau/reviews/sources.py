@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from diemcau.incidents.models import Incident
 from diemcau.inventory.choices import Resolution
 from diemcau.reviews.choices import CALLING_GROUPS, RESOLUTION_GROUPS
+from diemcau.standards import facts
 from diemcau.standards.choices import Compatibility, Verdict
 from diemcau.standards.compatibility import check_device
-from diemcau.standards.facts import DeviceFact, link_quality
+from diemcau.standards.facts import DeviceFact
 from diemcau.standards.models import (
     Platform,
     SiteCompatibility,
@@ -147,7 +148,7 @@ def incidents(site_ids, *, now: dt.datetime, days: int = 180) -> dict:
 def quality(site_ids, *, now: dt.datetime) -> dict:
     """Measured link quality per site ({"rtt_ms", "jitter_ms", "loss_pct", "days"}), from whichever
     app offers it (the monitoring app, through the standards app's ``link_quality`` hook)."""
-    return link_quality(list(site_ids), now) or {}
+    return facts.link_quality(list(site_ids), now) or {}
 
 
 def meetings(site_ids, *, now: dt.datetime, days: int = 180) -> dict:

@@ -114,10 +114,9 @@ def test_only_dost_admin_changes_the_rules(role, province, client_for):
 
 def test_saving_a_rule_goes_back_only_to_a_page_of_this_site(province, client_for):
     client = client_for(province.admin)
-    data = {"date": "2026-04-30", "kind": "holiday", "name": "Ngày Giải phóng miền Nam"}
-    inside = client.post("/incidents/settings/calendar/new/?next=/incidents/guides/", data)
+    data = {"name": "Trung tâm giám sát", "url": "https://noc.example/hook", "secret": "s3cret", "is_active": "on"}
+    inside = client.post("/incidents/settings/webhooks/new/?next=/incidents/guides/", data)
     assert inside.status_code == 302 and inside["Location"] == "/incidents/guides/"
     for outside in ("https://evil.example/phish", "//evil.example/", "javascript:alert(1)"):
-        data["date"] = f"2026-05-0{len(outside) % 9 + 1}"
-        response = client.post(f"/incidents/settings/calendar/new/?next={outside}", data)
+        response = client.post(f"/incidents/settings/webhooks/new/?next={outside}", data)
         assert response.status_code == 302 and response["Location"] == "/incidents/settings/", outside

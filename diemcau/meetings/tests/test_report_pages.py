@@ -55,7 +55,7 @@ def test_list_and_overview_pages_keep_their_query_counts(province, schedule, at,
         with django_assert_max_num_queries(10):
             assert client.get(reverse("meetings:my_checks")).status_code == 200
         with django_assert_max_num_queries(40):
-            assert client.get(reverse("core:overview")).status_code == 200
+            assert client.get(reverse("inventory:overview")).status_code == 200
         with django_assert_max_num_queries(14):
             assert client.get(reverse("meetings:duty")).status_code == 200
         with django_assert_max_num_queries(12):
@@ -65,7 +65,7 @@ def test_list_and_overview_pages_keep_their_query_counts(province, schedule, at,
 def test_the_overview_shows_todays_meeting_with_its_board(province, schedule, at, client_for):
     meeting = schedule(START)
     with at(local(2026, 3, 10, 7, 0)):
-        page = client_for(province.leader).get(reverse("core:overview")).content.decode()
+        page = client_for(province.leader).get(reverse("inventory:overview")).content.decode()
     assert 'id="meetings-overview"' in page and meeting.title in page
     assert reverse("meetings:board", args=[meeting.pk]) in page
 
