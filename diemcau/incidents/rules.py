@@ -93,6 +93,8 @@ def calendar_changes_apply(*, now: dt.datetime | None = None) -> int:
                 incident_recompute(incident, now=now, calendar=calendar, policies=policies)
                 moved += 1
             CalendarChange.objects.filter(pk=change.pk).update(incidents_moved=moved)
+            log.info("Calendar change %s (%s %s): %s open incidents recomputed", change.pk, change.change,
+                     change.date, moved)
             total += moved
     return total
 
