@@ -9,6 +9,7 @@ app_name = "core"
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("notices/", views.notice_list, name="notices"),
+    path("columns/", views.table_columns, name="table_columns"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=static("diemcau/favicon.svg"), permanent=True)),
 ]

@@ -6,15 +6,20 @@ from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Exists, OuterRef
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
+from diemcau.core.columns import save_hidden
 from diemcau.core.heartbeat import STALE_AFTER, last_beat
 from diemcau.core.models import Notice
 from diemcau.core.panels import overview_panels
 from diemcau.inventory.access import sites_for_user
 from diemcau.inventory.choices import ContactRole, LinkRole
 from diemcau.inventory.models import Contact, Device, Link, Term
+from diemcau.lib.collation import vi_order
 
 GAP_LIST_LENGTH = 50
 
@@ -36,7 +41,7 @@ def overview(request):
     )
     by_link = list(
         Link.objects.active().filter(role=LinkRole.PRIMARY, site__in=sites.values("pk"))
-        .values("kind__name_vi", "kind__name_en", "provider__name", "medium")
+        .values("kind__name_vi", "kind__name_en", "kind__code", "provider__name", "provider__code")
         .annotate(n=Count("pk")).order_by("-n")
     )
     no_primary = sites.exclude(Exists(primary)).count()
@@ -47,8 +52,8 @@ def overview(request):
         .values("condition_id").annotate(n=Count("pk")).order_by("condition__position")
     ]
     # The cards give the counts; the lists name the first sites, with a link to all of them.
-    no_contact = sites.filter(has_contact=False).select_related("organization").order_by("organization__name", "code")
-    no_backup = sites.filter(has_backup=False).select_related("organization").order_by("organization__name", "code")
+    no_contact = sites.filter(has_contact=False).select_related("organization").order_by(vi_order("organization__name"), "code")
+    no_backup = sites.filter(has_backup=False).select_related("organization").order_by(vi_order("organization__name"), "code")
     return render(request, "core/overview.html", {
         "total": total,
         "by_kind": by_kind,
@@ -117,3 +122,19 @@ def _check_worker() -> dict:
         return {"ok": False, "last_beat": None}
     age = (timezone.now() - last.beat_at).total_seconds()
     return {"ok": age <= STALE_AFTER.total_seconds(), "last_beat": last.beat_at.isoformat(), "age_s": round(age)}
+
+
+@login_required
+@require_POST
+def table_columns(request):
+    """Keep the columns the user chose for one table (core.columns), then go back to it."""
+    table = request.POST.get("table", "")[:100]
+    everything = request.POST.getlist("all")
+    shown = set(request.POST.getlist("show"))
+    hidden = [] if request.POST.get("reset") else [key for key in everything if key not in shown]
+    if table:
+        save_hidden(request, table, hidden)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("core:overview")
+    return redirect(target)

@@ -95,9 +95,14 @@ def check(allowed: bool) -> None:
         raise PermissionDenied
 
 
+def may_report(user) -> bool:
+    """Whether the user's role reports incidents at all (no query: the menu asks on every page)."""
+    return user.role not in ("leader", "auditor")
+
+
 def report_sites_for_user(user):
     """Sites the user may report an incident for (operators log calls for sites they serve)."""
-    if user.role in ("leader", "auditor"):
+    if not may_report(user):
         return sites_for_user(user).none()
     return sites_for_user(user)
 

@@ -27,6 +27,7 @@ from diemcau.incidents.choices import (
     Status,
     Target,
 )
+from diemcau.lib.collation import vi_order
 
 # Open incidents. Written as IN rather than ``is_open=True``: Django renders a
 # boolean test as the bare column, which SQLite cannot match to an index.
@@ -244,7 +245,7 @@ class SlaPolicy(models.Model):
     )
 
     class Meta:
-        ordering = ["operator__name", "severity"]
+        ordering = [vi_order("operator__name"), "severity"]
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
         constraints = [
@@ -370,7 +371,7 @@ class WebhookEndpoint(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [vi_order("name")]
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
 

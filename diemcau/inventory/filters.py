@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from diemcau.core.forms import BootstrapMixin
 from diemcau.inventory.choices import ContactRole, LinkMedium, LinkRole, Taxonomy
 from diemcau.inventory.models import Contact, Link, Organization, Term
+from diemcau.lib.collation import vi_order
 from diemcau.lib.text import fold
 
 
@@ -20,7 +21,7 @@ def _term_field(taxonomy, label):
 def _org_field():
     return forms.ModelChoiceField(
         label=_("Organisation"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.filter(is_active=True).exclude(kind__code="operator").order_by("name"),
+        queryset=Organization.objects.filter(is_active=True).exclude(kind__code="operator").order_by(vi_order("name")),
         to_field_name="code",
     )
 
@@ -28,7 +29,7 @@ def _org_field():
 def _provider_field():
     return forms.ModelChoiceField(
         label=_("Provider"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.filter(kind__code="operator").order_by("name"), to_field_name="code",
+        queryset=Organization.objects.filter(kind__code="operator").order_by(vi_order("name")), to_field_name="code",
     )
 
 

@@ -42,6 +42,7 @@ from diemcau.inventory.services import (
     inventory_object_retire,
     inventory_object_save,
 )
+from diemcau.lib.collation import vi_key
 
 
 def _include_retired(filter_form) -> bool:
@@ -122,7 +123,7 @@ def site_detail(request, pk):
     missing_groups = Term.objects.filter(taxonomy="device_group", is_active=True).exclude(pk__in=present)
     # Primary first: "primary" sorts after "backup"/"deputy" alphabetically, so sort in Python.
     links = sorted(site.links.active().select_related("provider", "kind"), key=lambda x: (x.role != "primary", x.pk))
-    contacts = sorted(site.contacts.active(), key=lambda c: (c.role != "primary", c.full_name))
+    contacts = sorted(site.contacts.active(), key=lambda c: (c.role != "primary", vi_key(c.full_name)))
     history = ChangeRecord.objects.filter(site=site).select_related("user", "content_type")[:50]
     return render(request, "inventory/site_detail.html", {
         "site": site,

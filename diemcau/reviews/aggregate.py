@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from diemcau.lib.collation import vi_order
 from diemcau.reviews.choices import ActionList, Change, MeetsNeeds, TaskState
 from diemcau.reviews.models import Assessment, GroupAssessment, Proposal, UnitTask
 
@@ -21,7 +22,7 @@ def progress(campaign, *, now=None) -> dict:
     """Tasks per state, and the late units (not handed in by the deadline, or handed in after it)."""
     now = now or timezone.now()
     tasks = list(UnitTask.objects.filter(campaign=campaign).select_related("organization", "submitted_by")
-                 .annotate(sites=Count("assessments")).order_by("organization__name"))
+                 .annotate(sites=Count("assessments")).order_by(vi_order("organization__name")))
     for task in tasks:
         task.campaign = campaign
     counts = Counter(t.state for t in tasks)

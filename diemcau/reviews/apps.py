@@ -11,6 +11,7 @@ class ReviewsConfig(DiemcauAppConfig):
     url_prefix = "reviews"
     nav_order = 30
     site_panel = "diemcau.reviews.panels.site_panel"
+    site_panel_folded = True
     overview_panel = "diemcau.reviews.panels.overview_panel"
 
     @property

@@ -6,9 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from diemcau.core.forms import BootstrapMixin
+from diemcau.core.forms import PLACEHOLDER, BootstrapMixin
 from diemcau.inventory.choices import AUDIO_CODECS, PROTOCOLS, VIDEO_CODECS, Taxonomy
 from diemcau.inventory.models import Organization, Term
+from diemcau.lib.collation import vi_order
 from diemcau.reviews.choices import ActionList, Frequency, TaskState
 from diemcau.reviews.models import Assessment, Campaign, GroupAssessment, Proposal
 
@@ -65,7 +66,7 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         orgs = Organization.objects.filter(is_active=True).exclude(kind__code__in=["operator", "dost"]) \
-            .order_by("kind__position", "name")
+            .order_by("kind__position", vi_order("name"))
         self.fields["organizations"].queryset = orgs
         if not self.is_bound:
             self.fields["organizations"].initial = list(orgs.filter(sites__retired_at__isnull=True)
@@ -109,7 +110,7 @@ class GroupForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, symptoms=(), faults=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["condition"].queryset = terms(Taxonomy.DEVICE_CONDITION).exclude(code="unknown")
-        self.fields["condition"].empty_label = _("— choose —")
+        self.fields["condition"].empty_label = PLACEHOLDER
         self.fields["causes"].queryset = terms(Taxonomy.CAUSE)
         self.fields["causes"].required = False
         choose_first(self, "compatibility", "meets_needs")

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
 from diemcau.core.models import Notice
+from diemcau.lib.collation import vi_sorted
 from diemcau.reviews.checks import assessment_problems, refresh_flags_near
 from diemcau.reviews.choices import PHOTO_MAX_BYTES_DEFAULT, PHOTO_TYPES, EventKind, TaskState
 from diemcau.reviews.models import (
@@ -391,7 +392,7 @@ def reminders_send(*, now=None) -> int:
             claim.save(update_fields=["recipients", "sent_at"])
         sent += 1
     if late:
-        names = ", ".join(sorted(t.organization.name for t in late))
+        names = ", ".join(vi_sorted(t.organization.name for t in late))
         notify(department_users(), kind="review.late", url=reverse("reviews:campaigns"),
                title=_("%(n)s units missed the review deadline") % {"n": len(late)}, body=names)
     return sent

@@ -3,16 +3,15 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from diemcau.lib.numbers import format_money
 from diemcau.reviews.checks import flag_text
 
 register = template.Library()
 
 
 def format_vnd(value) -> str:
-    """12500000 → "12.500.000 ₫" (Vietnamese thousands separator)."""
-    if value in (None, ""):
-        return "—"
-    return f"{int(value):,}".replace(",", ".") + " ₫"
+    """12500000 → "12.500.000 ₫" (diemcau.lib.numbers, the project's one money format)."""
+    return format_money(value)
 
 
 @register.filter
