@@ -38,14 +38,14 @@ def _port(argv: list[str]) -> str:
     return os.environ.get("PORT", "8000")
 
 
-def _gunicorn_command(port: str) -> list[str]:
+def _gunicorn_command(port: str, *, access_log: bool = True) -> list[str]:
     host = os.environ.get("HOST", "127.0.0.1")
     return [
         sys.executable, "-m", "gunicorn", "diemcau.wsgi:application",
         "--bind", f"{host}:{port}",
         "--workers", os.environ.get("WEB_WORKERS", "2"),
         "--threads", os.environ.get("WEB_THREADS", "4"),
-        "--access-logfile", "-", "--timeout", "120",
+        *(["--access-logfile", "-"] if access_log else []), "--timeout", "120",
     ]
 
 
@@ -116,7 +116,11 @@ def run(argv: list[str]) -> int:
     demo_loaded = _print_banner(port)
     # Children run through this same entry point, so an installed (non-editable) package works too.
     manage = [sys.executable, "-m", "diemcau.cli"]
-    processes = [subprocess.Popen([*manage, "run_huey"]), subprocess.Popen(_gunicorn_command(port))]
+    # A quiet console for `make run`: no line per request, no line per periodic job (set
+    # RUN_ACCESS_LOG=1 / HUEY_LOG_LEVEL=INFO to see them); warnings and errors still show.
+    os.environ.setdefault("HUEY_LOG_LEVEL", "WARNING")
+    access_log = os.environ.get("RUN_ACCESS_LOG", "") in {"1", "true", "yes", "on"}
+    processes = [subprocess.Popen([*manage, "run_huey"]), subprocess.Popen(_gunicorn_command(port, access_log=access_log))]
     web = processes[1]
     if demo_loaded and "--no-live-demo" not in argv:
         host = os.environ.get("HOST", "127.0.0.1")

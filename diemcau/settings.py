@@ -438,7 +438,9 @@ LOGGING = {
         # Every sign-in is in the audit log already; axes' own lines would repeat them.
         "axes": {"level": "WARNING"},
         # With a handler of its own configured here, huey's consumer adds none (no duplicate lines).
-        "huey": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
+        # `diemcau run` (make run) sets HUEY_LOG_LEVEL=WARNING: no line per periodic job.
+        "huey": {"handlers": ["console"], "level": env_str("HUEY_LOG_LEVEL", env_str("LOG_LEVEL", "INFO")),
+                 "propagate": False},
         # One JSON line per audit event, on the console and, when configured, to the log server.
         "diemcau.audit": {
             "handlers": ["console", *(["audit_syslog"] if AUDIT_SYSLOG_ADDRESS else [])],

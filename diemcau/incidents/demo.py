@@ -36,6 +36,7 @@ from diemcau.incidents.services import DENORMALISED, apply_derived
 from diemcau.incidents.sla import PolicyBook, derive, province_calendar
 from diemcau.incidents.tallies import incident_tally_rebuild, sla_tally_rebuild
 from diemcau.inventory.models import Link, Organization, Site, Term
+from diemcau.lib.bulk import update_rows
 from diemcau.lib.workcalendar import AroundTheClock
 
 CALENDAR_2026 = [
@@ -370,7 +371,7 @@ def _save(ctx, demo, planned):
                                                  data={"target": target, "level": 1}))
     Clock.objects.bulk_create(clocks, batch_size=1000)
     IncidentEvent.objects.bulk_create(escalations, batch_size=1000)
-    Incident.objects.bulk_update(incidents, DENORMALISED, batch_size=500)
+    update_rows(incidents, DENORMALISED)
 
 
 def _fix_targets(demo, incident, events):

@@ -134,8 +134,11 @@ def _settle(page, pending: set, quiet_ms: int = 150, limit_ms: int = 5000) -> No
 
 
 # What a reader sees: the rendered text, and the words shown in tooltips and empty fields.
+# Text in code, pre and kbd elements is technical on purpose (a rule, a key, a command) and left out.
 _VISIBLE_TEXT = """() => {
-  const bits = [document.body.innerText];
+  let body = document.body.innerText;
+  for (const el of document.querySelectorAll('code, pre, kbd, samp')) { body = body.replace(el.innerText, ' '); }
+  const bits = [body];
   for (const el of document.querySelectorAll('[title], [placeholder], [aria-label], img[alt]')) {
     for (const name of ['title', 'placeholder', 'aria-label', 'alt']) {
       const v = el.getAttribute(name); if (v) bits.push(v);
