@@ -5,8 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count, Exists, OuterRef
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -138,3 +139,8 @@ def table_columns(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("core:overview")
     return redirect(target)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico; the icon's hashed name is known only once static files are collected."""
+    return HttpResponsePermanentRedirect(static("diemcau/favicon.svg"))
