@@ -40,3 +40,11 @@ def state_badge(task, now=None):
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 
+
+
+@register.filter
+def compatibility_label(code) -> str:
+    """A stored compatibility code ("compatible") as the reader's words ("Tương thích")."""
+    from diemcau.standards.choices import Compatibility
+
+    return Compatibility(code).label if code in Compatibility.values else (code or "—")
