@@ -205,7 +205,7 @@ def roadmap_build(*, campaign, title: str, phases: list[dict], min_per_area: boo
     phases = _clean_phases(phases)
     budgets = [p["budget"] for p in phases]
     solved = planning.solve(campaign, budgets, min_per_area=min_per_area, time_limit=time_limit, now=now)
-    use_exact = (solved.exact is not None and solved.exact.status != "infeasible"
+    use_exact = (solved.exact is not None and any(solved.exact.phase.values())
                  and planning.needs_exact(budgets, solved.items, min_per_area))
     plan = solved.exact if use_exact else solved.greedy
     roadmap = Roadmap(campaign=campaign, title=nfc(title).strip() or campaign.title, phases=phases,
