@@ -18,7 +18,7 @@ from diemcau.inventory.models import Organization
 from diemcau.lib import pdf
 from diemcau.lib.nd30 import number_line, type_abbr
 from diemcau.reports import planning
-from diemcau.reports.choices import DocKind, PdfStatus, WorkStatus
+from diemcau.reports.choices import PdfStatus, WorkStatus
 from diemcau.reports.models import (
     Chase,
     Document,
@@ -369,7 +369,3 @@ def guide_confirm(version: GuideVersion, *, user) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def kind_choices_for_issue(kind: str) -> str:
-    return DocKind(kind).label
