@@ -366,7 +366,7 @@ class Deployment:
     def __init__(self):
         self.work = Path(tempfile.mkdtemp(prefix="diemcau-deploytest-"))
         self.shims = self.work / "bin"
-        self.saved_nginx = self.work / "nginx-etc"
+        self.saved_nginx = STATE / "nginx-etc"  # found again by the next run if this one is killed
         self.clone_source = self.work / "source.git"
         self.timings = []
 
@@ -374,6 +374,10 @@ class Deployment:
     def prepare(self):
         if os.geteuid() != 0:
             raise SystemExit("deploytest: run as root")
+        if STATE.exists():
+            log(f"{STATE} exists: a previous run was stopped half-way; removing what it left")
+            self.cleanup()
+            self.__init__()
         for path in ("/opt/diemcau", "/etc/diemcau", "/var/lib/diemcau"):
             if Path(path).exists():
                 raise SystemExit(f"deploytest: {path} exists; remove the previous installation first")
@@ -431,6 +435,10 @@ class Deployment:
             if done.returncode != 0:
                 raise AssertionError(f"block under '{heading}' exited {done.returncode}")
         self.timings.append((heading, time.monotonic() - started))
+        if "pull --ff-only" in body:
+            stale = list(Path("/opt/diemcau/venv/lib").glob("python3*/site-packages/diemcau/planted_by_deploytest.py"))
+            assert not stale, f"a file left in build/ was packaged: {stale}"
+            log("a file planted in the checkout's build/ was not packaged by the upgrade")
         if "openssl req -new" in body:
             self.sign_with_throwaway_ca()
 
@@ -478,6 +486,11 @@ class Deployment:
         log("CSR signed by a throwaway CA: /etc/diemcau/tls/fullchain.pem and ca.pem written")
 
     def before_block(self, heading, body):
+        if "pull --ff-only" in body:
+            # What an earlier build leaves in the checkout must never reach the new package.
+            planted = Path("/opt/diemcau/src/build/lib/diemcau/planted_by_deploytest.py")
+            planted.parent.mkdir(parents=True, exist_ok=True)
+            planted.write_text("raise SystemExit('a stale build/ was packaged')\n")
         if "systemctl start diemcau-backup.service" in body and not Path("/etc/diemcau/backup-copy.offsite").exists():
             # The off-server copy: the guide's rsync target does not exist here; the same hook
             # path copies into a directory standing for the backup server.
@@ -552,6 +565,17 @@ class Deployment:
             assert users == {pwd.getpwnam("diemcau").pw_uid}, (unit, users)
             cwd = os.readlink(f"/proc/{pid}/cwd")
             assert cwd == "/", (unit, cwd)
+        package = next(Path("/opt/diemcau/venv/lib").glob("python3*/site-packages/diemcau"))
+        catalogues = sorted(str(p.relative_to(package)) for p in package.rglob("django.mo"))
+        assert "locale/vi/LC_MESSAGES/django.mo" in catalogues and len(catalogues) >= 5, catalogues
+        assert not [p for p in package.parent.glob("django/**/django.mo") if p.stat().st_mtime > self.started], \
+            "Django's own catalogues were compiled again"
+        static = {p.relative_to("/var/lib/diemcau/static").as_posix() for p in Path("/var/lib/diemcau/static").rglob("*")}
+        assert {"vendor/bootstrap-5.3.9/bootstrap.min.css", "diemcau/app.css"} <= static, sorted(static)[:20]
+        demo = run(["/usr/local/sbin/diemcau", "demo"], check=False, capture_output=True, text=True)
+        assert demo.returncode == 2 and "--i-know" in demo.stderr, (demo.returncode, demo.stderr)
+        log(f"the package carries {len(catalogues)} compiled catalogues and its static files; "
+            "'diemcau demo' refuses on this server")
         reflector = run(["ss", "-lunp"], capture_output=True, text=True).stdout
         assert f":{PORTS['reflector']} " in reflector, reflector
         for unit in ("diemcau-web", "diemcau-worker"):
@@ -608,9 +632,12 @@ class Deployment:
             run(["deluser", "--system", "--quiet", "diemcau"], check=False)
         shutil.rmtree(STATE, ignore_errors=True)
         shutil.rmtree(self.work, ignore_errors=True)
+        for stale in Path(tempfile.gettempdir()).glob("diemcau-deploytest-*"):
+            shutil.rmtree(stale, ignore_errors=True)
 
     def main(self):
         started = time.monotonic()
+        self.started = time.time()
         blocks = guide_blocks(GUIDE.read_text(encoding="utf-8"))
         log(f"{len(blocks)} sh blocks in {GUIDE.relative_to(CHECKOUT)}; substitutions:")
         for old, new in SUBSTITUTIONS:
