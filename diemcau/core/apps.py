@@ -62,3 +62,5 @@ class CoreConfig(DiemcauAppConfig):
         from diemcau.core.columns import load_into_session
 
         user_logged_in.connect(load_into_session, dispatch_uid="diemcau-table-columns")
+
+        from diemcau.core import checks  # noqa: F401 (registers the installation's checks)
