@@ -85,15 +85,15 @@ def grow(total, rng):
     incident_sql = (
         f"INSERT INTO {table(Incident)} (id, site_id, reported_at, channel, caller, family, description, photo, "
         "important_meeting, meeting_ref, severity, holder_id, status, is_open, resolution, resolved_at, breached, "
-        "is_repeat, updated_at) VALUES (%s, %s, %s, 'web', '', %s, 'synthetic', '', false, '', %s, %s, %s, %s, '', %s, "
-        "%s, false, %s)")
+        "is_repeat, waiting_on, updated_at) VALUES (%s, %s, %s, 'web', '', %s, 'synthetic', '', false, '', %s, %s, %s, "
+        "%s, '', %s, %s, false, '', %s)")
     through_sql = f"INSERT INTO {table(through)} (incident_id, term_id) VALUES (%s, %s)"
     holding_sql = (f"INSERT INTO {table(Holding)} (id, incident_id, holder_id, period, started_at, reason) "
                    "VALUES (%s, %s, %s, 1, %s, '')")
     clock_sql = (
         f"INSERT INTO {table(Clock)} (holding_id, incident_id, holder_id, target, target_seconds, around_the_clock, "
-        "started_at, state, due_at, met_at, elapsed_seconds, escalation_level) "
-        "VALUES (%s, %s, %s, %s, %s, false, %s, %s, %s, %s, %s, 0)")
+        "hours, started_at, state, due_at, met_at, elapsed_seconds, carried_seconds, counting_since, counted, "
+        "escalation_level) VALUES (%s, %s, %s, %s, %s, false, '', %s, %s, %s, %s, %s, 0, %s, true, 0)")
     have = Incident.objects.count()
     next_id = (Incident.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     next_holding = (Holding.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
@@ -121,7 +121,8 @@ def grow(total, rng):
                 clocks.append((next_holding, next_id, holder, target, limit, reported,
                                ("met" if elapsed <= limit else "missed") if met else "running",
                                reported + dt.timedelta(seconds=limit),
-                               reported + dt.timedelta(seconds=elapsed) if met else None, elapsed))
+                               reported + dt.timedelta(seconds=elapsed) if met else None, elapsed,
+                               None if met else reported))
             next_id += 1
             next_holding += 1
         with transaction.atomic(), connection.cursor() as cursor:

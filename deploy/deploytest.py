@@ -360,13 +360,26 @@ def apt_get(argv):
     return 0
 
 
+def totp(base32_key, at=None):
+    """The current 6-digit code of an authenticator app (RFC 6238: SHA-1, 30 s)."""
+    import base64
+    import hashlib
+    import hmac
+    import struct
+
+    key = base64.b32decode(base32_key + "=" * (-len(base32_key) % 8))
+    digest = hmac.new(key, struct.pack(">Q", int((at or time.time()) // 30)), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(struct.unpack('>I', digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
 # --- The test ---------------------------------------------------------------------
 
 class Deployment:
     def __init__(self):
         self.work = Path(tempfile.mkdtemp(prefix="diemcau-deploytest-"))
         self.shims = self.work / "bin"
-        self.saved_nginx = self.work / "nginx-etc"
+        self.saved_nginx = STATE / "nginx-etc"  # found again by the next run if this one is killed
         self.clone_source = self.work / "source.git"
         self.timings = []
 
@@ -374,6 +387,10 @@ class Deployment:
     def prepare(self):
         if os.geteuid() != 0:
             raise SystemExit("deploytest: run as root")
+        if STATE.exists():
+            log(f"{STATE} exists: a previous run was stopped half-way; removing what it left")
+            self.cleanup()
+            self.__init__()
         for path in ("/opt/diemcau", "/etc/diemcau", "/var/lib/diemcau"):
             if Path(path).exists():
                 raise SystemExit(f"deploytest: {path} exists; remove the previous installation first")
@@ -431,6 +448,10 @@ class Deployment:
             if done.returncode != 0:
                 raise AssertionError(f"block under '{heading}' exited {done.returncode}")
         self.timings.append((heading, time.monotonic() - started))
+        if "pull --ff-only" in body:
+            stale = list(Path("/opt/diemcau/venv/lib").glob("python3*/site-packages/diemcau/planted_by_deploytest.py"))
+            assert not stale, f"a file left in build/ was packaged: {stale}"
+            log("a file planted in the checkout's build/ was not packaged by the upgrade")
         if "openssl req -new" in body:
             self.sign_with_throwaway_ca()
 
@@ -478,6 +499,11 @@ class Deployment:
         log("CSR signed by a throwaway CA: /etc/diemcau/tls/fullchain.pem and ca.pem written")
 
     def before_block(self, heading, body):
+        if "pull --ff-only" in body:
+            # What an earlier build leaves in the checkout must never reach the new package.
+            planted = Path("/opt/diemcau/src/build/lib/diemcau/planted_by_deploytest.py")
+            planted.parent.mkdir(parents=True, exist_ok=True)
+            planted.write_text("raise SystemExit('a stale build/ was packaged')\n")
         if "systemctl start diemcau-backup.service" in body and not Path("/etc/diemcau/backup-copy.offsite").exists():
             # The off-server copy: the guide's rsync target does not exist here; the same hook
             # path copies into a directory standing for the backup server.
@@ -507,7 +533,8 @@ class Deployment:
         health = self.https("/healthz")
         body = json.load(health)
         assert body["status"] == "ok" and set(body["checks"]) == {"database", "redis", "worker"}, body
-        assert health.headers["Strict-Transport-Security"] == "max-age=31536000", health.headers
+        hsts = health.headers.get_all("Strict-Transport-Security") or []
+        assert len(hsts) == 1 and hsts[0].startswith("max-age=31536000"), health.headers
         assert "nginx/" not in (health.headers.get("Server") or ""), health.headers["Server"]
         log(f"/healthz through nginx: {body}")
 
@@ -539,7 +566,22 @@ class Deployment:
         landed = answer.geturl()
         assert "/accounts/login/" not in landed, f"the administrator was not signed in: {landed}"
         assert any(c.name == "sessionid" and c.secure for c in jar), list(jar)
-        log(f"the first administrator signed in over HTTPS and landed on {landed}")
+        if "/accounts/mfa/setup/" in landed:
+            # Administrators must turn on two-step verification first: as the officer would,
+            # with the key shown as text, typed into an authenticator (RFC 6238, here in stdlib).
+            page = answer.read().decode()
+            key = re.search(r'class="mfa-key[^"]*">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+            form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "code": totp(key)}).encode()
+            codes = self.https(landed.replace(f"https://127.0.0.1:{PORTS['https']}", ""), data=form,
+                               opener=opener, headers={"Referer": f"https://{HOST}:{PORTS['https']}{landed}",
+                                                       "Origin": f"https://{HOST}:{PORTS['https']}"})
+            assert codes.status == 200 and "/accounts/mfa/setup/" in codes.geturl(), codes.geturl()
+            log("the administrator turned on two-step verification with the key shown on the page")
+        overview = self.https("/", opener=opener)
+        body = overview.read().decode()
+        assert overview.geturl().endswith(f":{PORTS['https']}/") and full_name in body, overview.geturl()
+        log(f"the first administrator signed in over HTTPS and sees the overview as {full_name}")
 
     def check_services(self):
         run(["systemd-analyze", "verify", *map(str, sorted(Path("/etc/systemd/system").glob("diemcau-*")))],
@@ -551,6 +593,15 @@ class Deployment:
             assert users == {pwd.getpwnam("diemcau").pw_uid}, (unit, users)
             cwd = os.readlink(f"/proc/{pid}/cwd")
             assert cwd == "/", (unit, cwd)
+        package = next(Path("/opt/diemcau/venv/lib").glob("python3*/site-packages/diemcau"))
+        catalogues = sorted(str(p.relative_to(package)) for p in package.rglob("django.mo"))
+        assert "locale/vi/LC_MESSAGES/django.mo" in catalogues and len(catalogues) >= 5, catalogues
+        static = {p.relative_to("/var/lib/diemcau/static").as_posix() for p in Path("/var/lib/diemcau/static").rglob("*")}
+        assert {"vendor/bootstrap-5.3.9/bootstrap.min.css", "diemcau/app.css"} <= static, sorted(static)[:20]
+        demo = run(["/usr/local/sbin/diemcau", "demo"], check=False, capture_output=True, text=True)
+        assert demo.returncode == 2 and "--i-know" in demo.stderr, (demo.returncode, demo.stderr)
+        log(f"the package carries {len(catalogues)} compiled catalogues and its static files; "
+            "'diemcau demo' refuses on this server")
         reflector = run(["ss", "-lunp"], capture_output=True, text=True).stdout
         assert f":{PORTS['reflector']} " in reflector, reflector
         for unit in ("diemcau-web", "diemcau-worker"):
@@ -607,6 +658,8 @@ class Deployment:
             run(["deluser", "--system", "--quiet", "diemcau"], check=False)
         shutil.rmtree(STATE, ignore_errors=True)
         shutil.rmtree(self.work, ignore_errors=True)
+        for stale in Path(tempfile.gettempdir()).glob("diemcau-deploytest-*"):
+            shutil.rmtree(stale, ignore_errors=True)
 
     def main(self):
         started = time.monotonic()

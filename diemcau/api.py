@@ -11,7 +11,7 @@ from importlib.util import find_spec
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.security import HttpBearer, django_auth
 
 from diemcau import __version__
@@ -40,6 +40,9 @@ api = NinjaAPI(
     auth=[TokenAuth(), django_auth],
     urls_namespace="api",
     docs_url="/docs",
+    # Swagger UI from django-ninja's own static files ("ninja" is an installed app); no
+    # online validator badge, which would ask validator.swagger.io about every spec.
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

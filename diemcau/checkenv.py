@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 from diemcau import env
 
 DEFAULT_FILE = "/etc/diemcau/diemcau.env"
-# Read by commands rather than by the settings.
-OTHER_VARIABLES = {"DIEMCAU_ADMIN_PASSWORD", "DIEMCAU_ENV_FILE", "DJANGO_SETTINGS_MODULE", "TZ"}
+# Read by commands rather than by the settings (the web server's by diemcau.cli).
+OTHER_VARIABLES = {"DIEMCAU_ADMIN_PASSWORD", "DIEMCAU_ENV_FILE", "DJANGO_SETTINGS_MODULE", "TZ", "HOST"}
+CLI_INTEGERS = {"PORT", "WEB_WORKERS", "WEB_THREADS"}
 INLINE_COMMENT = re.compile(r"\s[#;]")
 EXAMPLE_SECRETS = {"", "change-me"}
 
@@ -69,7 +70,11 @@ def main(argv: list[str], out=sys.stdout) -> int:
             return 1
     for name, message in problems:
         report.error(f"{name}: {message}")
-    for name in sorted(set(parsed.values) - set(env.READ) - OTHER_VARIABLES):
+    for name in sorted(CLI_INTEGERS & set(parsed.values)):
+        if not parsed.values[name].strip().isdigit():
+            report.error(f"dòng {parsed.lines[name]} {name}: cần một số nguyên, đang là {parsed.values[name]!r}")
+    unknown = set(parsed.values) - set(env.READ) - OTHER_VARIABLES - CLI_INTEGERS
+    for name in sorted(unknown, key=parsed.lines.get):
         report.warning(f"dòng {parsed.lines[name]} {name}: Điểm Cầu không dùng biến này (viết sai tên?)")
     _check_production(settings, parsed.values, report)
     _check_directories(settings, report)
@@ -128,6 +133,7 @@ def _check_directories(settings, report):
 def _check_services(settings, report):
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diemcau.settings")
     try:
         django.setup()
         from django.db import connection

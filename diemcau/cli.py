@@ -38,14 +38,14 @@ def _port(argv: list[str]) -> str:
     return os.environ.get("PORT", "8000")
 
 
-def _gunicorn_command(port: str) -> list[str]:
+def _gunicorn_command(port: str, *, access_log: bool = True) -> list[str]:
     host = os.environ.get("HOST", "127.0.0.1")
     return [
         sys.executable, "-m", "gunicorn", "diemcau.wsgi:application",
         "--bind", f"{host}:{port}",
         "--workers", os.environ.get("WEB_WORKERS", "2"),
         "--threads", os.environ.get("WEB_THREADS", "4"),
-        "--access-logfile", "-", "--timeout", "120",
+        *(["--access-logfile", "-"] if access_log else []), "--timeout", "120",
     ]
 
 
@@ -55,6 +55,8 @@ def _print_banner(port: str) -> bool:
     import django
 
     django.setup()
+    from django.conf import settings
+
     from diemcau.accounts.models import User
     from diemcau.core.demo import DEMO_PASSWORD
 
@@ -76,8 +78,30 @@ def _print_banner(port: str) -> bool:
             command = os.path.join(os.path.dirname(sys.executable), "diemcau")
             print(f"\n  Two-step verification for {', '.join(second_step)}: add the key {key}")
             print(f"  to an authenticator app, or print the current code with: {command} demo_code {second_step[0]}")
+
+    print(f"\n  {_mail_line()}")
+    if settings.DEBUG:
+        print("  DEBUG is on: errors show Django's technical page (for developers only).")
     print("\n  Stop with Ctrl+C.\n", flush=True)
     return bool(demo_users)
+
+
+def _mail_line() -> str:
+    """Where e-mail goes, so nobody waits for a message that only went to a file."""
+    from django.conf import settings
+
+    backend = settings.EMAIL_BACKEND.rsplit(".", 2)[-2]
+    if backend == "filebased":
+        return f"E-mail is not sent: each message is written to {settings.EMAIL_FILE_PATH}/"
+    if backend == "console":
+        return "E-mail is not sent: each message is printed here."
+    if backend == "smtp":
+        return f"E-mail is sent through SMTP at {settings.EMAIL_HOST}:{settings.EMAIL_PORT}."
+    return f"E-mail goes to {settings.EMAIL_BACKEND}."
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def run(argv: list[str]) -> int:
@@ -87,10 +111,16 @@ def run(argv: list[str]) -> int:
     server (see diemcau.monitoring.live), so the demo's link quality is current.
     """
     port = _port(argv)
+    # A service manager stops us with SIGTERM: stop the children as Ctrl+C would.
+    signal.signal(signal.SIGTERM, _interrupt)
     demo_loaded = _print_banner(port)
     # Children run through this same entry point, so an installed (non-editable) package works too.
     manage = [sys.executable, "-m", "diemcau.cli"]
-    processes = [subprocess.Popen([*manage, "run_huey"]), subprocess.Popen(_gunicorn_command(port))]
+    # A quiet console for `make run`: no line per request, no line per periodic job (set
+    # RUN_ACCESS_LOG=1 / HUEY_LOG_LEVEL=INFO to see them); warnings and errors still show.
+    os.environ.setdefault("HUEY_LOG_LEVEL", "WARNING")
+    access_log = os.environ.get("RUN_ACCESS_LOG", "") in {"1", "true", "yes", "on"}
+    processes = [subprocess.Popen([*manage, "run_huey"]), subprocess.Popen(_gunicorn_command(port, access_log=access_log))]
     web = processes[1]
     if demo_loaded and "--no-live-demo" not in argv:
         host = os.environ.get("HOST", "127.0.0.1")

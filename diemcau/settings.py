@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",
+    # Serves the API docs' Swagger UI from its own static files (no CDN on a closed network).
+    "ninja",
     "huey.contrib.djhuey",
     "axes",
     "django_otp",
@@ -75,6 +78,10 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out sign-in into the lock page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Form widgets render through the project's templates, so one override gives every
+# drop-down the same placeholder ("— chọn —", templates/django/forms/widgets/select_option.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 ROOT_URLCONF = "diemcau.urls"
 WSGI_APPLICATION = "diemcau.wsgi.application"
@@ -122,7 +129,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "diemcau.accounts.hashers.ProvinceArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 # Passwords (OWASP ASVS 4 §2.1; docs/security.md compares with the Vietnamese level-2 rules):
@@ -262,7 +269,17 @@ IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 256 * 1024 * 10
 IMPORT_MAX_PART_BYTES = env_int("IMPORT_MAX_PART_BYTES", 32 * 1024 * 1024)
 # Files above this size are checked and imported by the worker, with progress on the page.
 IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 512 * 1024)
-WHITENOISE_USE_FINDERS = True
+
+# Static files: compressed (gzip, brotli) with hashed names and cached for a year by
+# whitenoise, as collected by `collectstatic` (make run does it). With DEBUG the files
+# are served straight from the source folders instead, so edits show at once.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
 
 # Background jobs: huey with SQLite storage by default, Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -299,6 +316,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "diemcau@localhost")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+# Where the file backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend,
+# what `make run` uses) writes each message.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 
 # The outbox (core.outbox): e-mail and webhook attempts (1, 2, 4 … minutes apart, at most an
 # hour) before a delivery is given up; the webhook receiver's time to answer. The INCIDENT_*
@@ -421,7 +441,9 @@ LOGGING = {
         # Every sign-in is in the audit log already; axes' own lines would repeat them.
         "axes": {"level": "WARNING"},
         # With a handler of its own configured here, huey's consumer adds none (no duplicate lines).
-        "huey": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO"), "propagate": False},
+        # `diemcau run` (make run) sets HUEY_LOG_LEVEL=WARNING: no line per periodic job.
+        "huey": {"handlers": ["console"], "level": env_str("HUEY_LOG_LEVEL", env_str("LOG_LEVEL", "INFO")),
+                 "propagate": False},
         # One JSON line per audit event, on the console and, when configured, to the log server.
         "diemcau.audit": {
             "handlers": ["console", *(["audit_syslog"] if AUDIT_SYSLOG_ADDRESS else [])],

@@ -32,6 +32,7 @@ from diemcau.accounts.middleware import MFA_PENDING
 from diemcau.accounts.models import ApiToken, User
 from diemcau.audit.choices import AuditAction
 from diemcau.audit.services import record
+from diemcau.lib.collation import vi_order
 from diemcau.lib.text import fold
 
 # Sign-in ---------------------------------------------------------------------
@@ -230,7 +231,7 @@ def session_keepalive(request):
 @login_required
 def user_list(request):
     require_user_admin(request.user)
-    users = User.objects.select_related("organization").order_by("organization__name", "username")
+    users = User.objects.select_related("organization").order_by(vi_order("organization__name"), "username")
     q = request.GET.get("q", "").strip()
     if q:
         folded = fold(q)

@@ -14,6 +14,10 @@ class DiemcauAppConfig(AppConfig):
       app's entries go into a dropdown named after the app;
     - ``site_panel``: dotted path of ``f(request, site) -> (template, context)``
       or ``None``, drawn on every site page;
+    - ``site_panel_folded``: on a phone the site page opens with the panels a
+      technician needs now (open incidents, link quality, the next meeting);
+      a panel with ``True`` here (a long reference: compliance, reviews) comes
+      after them, folded behind a button;
     - ``overview_panel``: the same for the province overview, ``f(request)``;
     - ``stability_inputs``: dotted path of ``f(site_ids, now) -> {site_id:
       [finding, …]}`` where a finding is a dict ``{"level": "unstable" |
@@ -38,6 +42,7 @@ class DiemcauAppConfig(AppConfig):
     nav_order: int = 50
     nav_primary: int = 0
     site_panel: str | None = None
+    site_panel_folded: bool = False
     overview_panel: str | None = None
     stability_inputs: str | None = None
     link_quality: str | None = None
@@ -49,3 +54,18 @@ class CoreConfig(DiemcauAppConfig):
     name = "diemcau.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from django.db.backends.signals import connection_created
+
+        from diemcau.lib.collation import register_sqlite_collation
+
+        connection_created.connect(register_sqlite_collation, dispatch_uid="diemcau-vi-collation")
+
+        from django.contrib.auth.signals import user_logged_in
+
+        from diemcau.core.columns import load_into_session
+
+        user_logged_in.connect(load_into_session, dispatch_uid="diemcau-table-columns")
+
+        from diemcau.core import checks  # noqa: F401 (registers the installation's checks)

@@ -1,4 +1,4 @@
-"""Menu entries from every app's ``nav`` (see core.apps) and the unread-notice count.
+"""Menu entries from every app's ``nav`` (see core.apps), the unread-notice count, "Báo sự cố".
 
 An app with one entry gets a plain link; an app with several shows its
 first ``nav_primary`` entries as links and the rest in a dropdown named after
@@ -7,22 +7,26 @@ the app, so the bar stays short on every screen.
 
 from django.apps import apps
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from diemcau.core.apps import DiemcauAppConfig
+
+# Apps placed at or after this nav_order share one "Administration" menu.
+ADMINISTRATION_ORDER = 90
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    items = []
+    items, administration = [], []
     configs = [c for c in apps.get_app_configs() if isinstance(c, DiemcauAppConfig)]
     for config in sorted(configs, key=lambda c: c.nav_order):
-        entries = []
-        for label, url_name, roles in config.nav:
-            if roles is None or user.role in roles:
-                url = reverse(url_name)
-                entries.append({"label": label, "url": url, "active": url != "/" and request.path.startswith(url)})
+        if config.nav_order >= ADMINISTRATION_ORDER:
+            # Users, the audit log …: one "Administration" menu, so the bar fits a 1366 px screen.
+            administration += _entries(config, user, request)
+            continue
+        entries = _entries(config, user, request)
         if len(entries) == 1:
             items.append(entries[0])
             continue
@@ -33,7 +37,28 @@ def navigation(request):
                 "label": config.verbose_name, "children": rest,
                 "active": any(entry["active"] for entry in rest),
             })
-    return {"nav_items": items, "unread_notices": _unread(request)}
+    if len(administration) == 1:
+        items.append(administration[0])
+    elif administration:
+        items.append({"label": _("Administration"), "children": administration,
+                      "active": any(entry["active"] for entry in administration)})
+    return {"nav_items": items, "unread_notices": _unread(request), "report_incident_url": _report_url(user)}
+
+
+def _entries(config, user, request) -> list[dict]:
+    entries = []
+    for label, url_name, roles in config.nav:
+        if roles is None or user.role in roles:
+            url = reverse(url_name)
+            entries.append({"label": label, "url": url, "active": url != "/" and request.path.startswith(url)})
+    return entries
+
+
+def _report_url(user):
+    """"Báo sự cố" is one tap away on every page, for the roles that report incidents."""
+    from diemcau.incidents.access import may_report
+
+    return reverse("incidents:report") if may_report(user) else None
 
 
 def _unread(request):

@@ -1,6 +1,11 @@
 """Bootstrap classes on every form widget, so templates just render ``{{ field }}``."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+# The empty choice of every drop-down ("— chọn —"); filters say "All" instead.
+# Django's "---------" is replaced everywhere by templates/django/forms/widgets/select_option.html.
+PLACEHOLDER = _("— choose —")
 
 
 def bootstrap(form: forms.BaseForm) -> forms.BaseForm:

@@ -10,10 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Paginator
+from django.db.models import CharField, TextField
 
 # The one export helper (no live formulas, usable columns) lives in core.exports.
 from diemcau.core.exports import XLSX_TYPE, export_response  # noqa: F401
+from diemcau.lib.collation import vi_order
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class Column:
     export_only: bool = False
     # How exports show the values (core.exports: VND, DECIMAL, DATE, DATETIME, TEXT); numbers stay numbers.
     kind: str = ""
+    # Where the first column links (``link(row) -> url``); default: the row's get_absolute_url().
+    link: Callable | None = None
 
 
 def page_columns(columns: list[Column]) -> list[Column]:
@@ -42,8 +47,22 @@ def sort_queryset(qs, request, columns: list[Column], default: str):
     by_key = {c.key: c.sort for c in columns if c.sort}
     if key in by_key:
         field = by_key[key]
-        return qs.order_by(f"-{field}" if descending else field, "pk"), requested
-    return qs.order_by(default, "pk"), ""
+        return qs.order_by(_order_term(qs.model, field, descending), "pk"), requested
+    return qs.order_by(_order_term(qs.model, default.lstrip("-"), default.startswith("-")), "pk"), ""
+
+
+def _order_term(model, path: str, descending: bool):
+    """Text fields sort in Vietnamese order (diemcau.lib.collation); other fields as they are."""
+    field = None
+    try:
+        for part in path.split("__"):
+            field = model._meta.get_field(part)
+            model = field.related_model or model
+    except FieldDoesNotExist:
+        field = None
+    if isinstance(field, CharField | TextField) and not field.choices:
+        return vi_order(f"-{path}" if descending else path)
+    return f"-{path}" if descending else path
 
 
 def paginate(request, qs, per_page: int | None = None):

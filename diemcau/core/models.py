@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diemcau.core.choices import DeliveryChannel, DeliveryStatus
+from diemcau.lib.collation import vi_order
 
 
 class ChangeAction(models.TextChoices):
@@ -95,6 +96,8 @@ class Heartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ChannelPreference(models.Model):
     """How one user wants to hear about one topic (the first part of a notice's kind).
 
@@ -127,7 +130,7 @@ class WebhookEndpoint(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = [vi_order("name")]
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
 
@@ -174,3 +177,24 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.recipient} ({self.status})"
+
+
+class TableColumns(models.Model):
+    """The columns one user chose to see in one wide table (as NetBox's UserConfig keeps them).
+
+    ``table`` names the table (the view's URL name, e.g. ``standards:matrix``); ``hidden``
+    lists the keys of the columns the user turned off, so a column added later shows up.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    table = models.CharField(max_length=100)
+    hidden = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "table"], name="core_table_columns_one_per_table")]
+        verbose_name = _("chosen table columns")
+        verbose_name_plural = _("chosen table columns")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.table}"

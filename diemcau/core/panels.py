@@ -16,6 +16,7 @@ def _panels(attribute: str, *args) -> list[dict]:
                 template, context = result
                 panels.append({
                     "template": template, "context": context, "app": config.label, "title": config.verbose_name,
+                    "folded": config.site_panel_folded,
                 })
     return panels
 

@@ -8,15 +8,19 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from diemcau.core import outbox
 from diemcau.core.apps import DiemcauAppConfig
 from diemcau.core.choices import DeliveryStatus
+from diemcau.core.columns import save_hidden
 from diemcau.core.heartbeat import STALE_AFTER, last_beat
 from diemcau.core.models import ChannelPreference, Delivery, Notice
 
@@ -134,3 +138,24 @@ def _check_worker() -> dict:
         return {"ok": False, "last_beat": None}
     age = (timezone.now() - last.beat_at).total_seconds()
     return {"ok": age <= STALE_AFTER.total_seconds(), "last_beat": last.beat_at.isoformat(), "age_s": round(age)}
+
+
+@login_required
+@require_POST
+def table_columns(request):
+    """Keep the columns the user chose for one table (core.columns), then go back to it."""
+    table = request.POST.get("table", "")[:100]
+    everything = request.POST.getlist("all")
+    shown = set(request.POST.getlist("show"))
+    hidden = [] if request.POST.get("reset") else [key for key in everything if key not in shown]
+    if table:
+        save_hidden(request, table, hidden)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("inventory:overview")
+    return redirect(target)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico; the icon's hashed name is known only once static files are collected."""
+    return HttpResponsePermanentRedirect(static("diemcau/favicon.svg"))

@@ -96,6 +96,11 @@ def check(allowed: bool) -> None:
         raise PermissionDenied
 
 
+def may_report(user) -> bool:
+    """Whether the user's role reports incidents at all (no query: the menu asks on every page)."""
+    return user.role not in ("leader", "auditor")
+
+
 def report_sites_for_user(user):
     """Sites the user may report an incident for (operators log calls for sites they serve)."""
     return scope(Site.objects.active(), user, "report")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 
 from django.db.models import Q
 
@@ -35,6 +36,7 @@ from diemcau.incidents.services import DENORMALISED, apply_derived
 from diemcau.incidents.sla import PolicyBook, derive, province_calendar
 from diemcau.incidents.tallies import incident_tally_rebuild, sla_tally_rebuild
 from diemcau.inventory.models import Link, Organization, Site, Term
+from diemcau.lib.bulk import update_rows
 from diemcau.lib.workcalendar import AroundTheClock
 
 CALENDAR_2026 = [
@@ -246,6 +248,30 @@ class _Demo:
             incident.resolution = ""
         return incident, events
 
+    def plan_flap(self, site, rng):
+        """A link incident monitoring opened and the link cleared by itself a few minutes later (never acted on)."""
+        operator = self.primary[site.pk]
+        at = self.now - dt.timedelta(days=rng.randint(6, 360), minutes=rng.randint(0, 24 * 60 - 1))
+        cleared = at + dt.timedelta(minutes=rng.randint(4, 45))
+        symptom = self.terms[("symptom", "unstable_signal")]
+        incident = Incident(
+            site=site, reported_at=at, reported_by=None, channel=Channel.MONITORING, family="connection",
+            description="Cảnh báo tự động từ giám sát đường truyền: mất gói vượt ngưỡng",
+            severity=Severity.HIGH, holder_id=operator, suspected_cause=self.terms[("cause", "network")],
+            cause_found=self.terms[("cause", "network")], action_taken=self.terms[("action", "keep")],
+            resolution="Tự hết: giám sát cho thấy đường truyền đã ổn định trở lại nhiều vòng đo liên tiếp.")
+        incident.demo_symptoms = [symptom]
+        events = [
+            _Ev(EventKind.REPORTED, at, operator, None, incident.description,
+                {"severity": Severity.HIGH, "important_meeting": False, "channel": Channel.MONITORING,
+                 "symptoms": [symptom.code], "suspected_cause": "network"}),
+            _Ev(EventKind.RESOLVED, cleared, operator, None, incident.resolution,
+                {"cause_found": "network", "action_taken": "keep", "self_cleared": True}),
+        ]
+        if rng.random() < 0.8:
+            events.append(_Ev(EventKind.CLOSED, cleared + dt.timedelta(hours=rng.randint(2, 48)), operator, self.staff))
+        return incident, [e for e in events if e.at <= self.now]
+
 
 def load(ctx):
     for day, kind, name in CALENDAR_2026:
@@ -280,6 +306,12 @@ def load(ctx):
         for days in sorted(rng.sample(range(1, 27), k=rng.randint(3, 4)), reverse=True):
             planned.append(demo.plan(site, reported_at=demo.reported_time(days), family="audio",
                                      cause="operation", action="keep"))
+    # Links that flap: monitoring opens an incident for the operator and the link recovers by itself.
+    # Drawn from their own generator so the apps after this one get the same demo as before.
+    flaps = random.Random(2026)
+    linked = [s for s in sites if s.pk in demo.primary]
+    for _ in range(FLAPS if linked else 0):
+        planned.append(demo.plan_flap(flaps.choice(linked), flaps))
     _save(ctx, demo, planned)
     sla_tally_rebuild()
     incident_tally_rebuild()
@@ -288,6 +320,9 @@ def load(ctx):
     _notice_heads(ctx)
     open_count = sum(1 for i, _e in planned if i.status in Status.open_values())
     ctx.log(f"  {len(planned)} incidents, {open_count} open")
+
+
+FLAPS = 36
 
 
 def _save(ctx, demo, planned):
@@ -336,7 +371,7 @@ def _save(ctx, demo, planned):
                                                  data={"target": target, "level": 1}))
     Clock.objects.bulk_create(clocks, batch_size=1000)
     IncidentEvent.objects.bulk_create(escalations, batch_size=1000)
-    Incident.objects.bulk_update(incidents, DENORMALISED, batch_size=500)
+    update_rows(incidents, DENORMALISED)
 
 
 def _fix_targets(demo, incident, events):

@@ -44,8 +44,18 @@ def _load(clock_id):
     return Clock.objects.select_related("incident__site", "incident__holder", "holder__kind").get(pk=clock_id)
 
 
+def _lock_incident_of(clock_id: int) -> None:
+    """The incident row first, then its clocks (the order every writer follows: see rules.lock_incident)."""
+    from diemcau.incidents.rules import lock_incident
+
+    incident_id = Clock.objects.filter(pk=clock_id).values_list("incident_id", flat=True).first()
+    if incident_id is not None:
+        lock_incident(incident_id)
+
+
 def handle_warning(clock_id: int, now: dt.datetime) -> bool:
     with transaction.atomic():
+        _lock_incident_of(clock_id)
         if not claim_warning(clock_id, now):
             return False
         clock = _load(clock_id)
@@ -59,6 +69,7 @@ def handle_escalation(clock_id: int, level: int, now: dt.datetime) -> bool:
     from diemcau.incidents.services import incident_recompute
 
     with transaction.atomic():
+        _lock_incident_of(clock_id)
         if not claim_escalation(clock_id, level):
             return False
         clock = _load(clock_id)

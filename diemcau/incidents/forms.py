@@ -1,7 +1,7 @@
 """Forms of the incident pages; every rule lives in the services and models."""
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from diemcau.core import uploads
@@ -140,6 +140,12 @@ class IncidentFilter(BootstrapMixin, forms.Form):
             match = Q(site__search_text__contains=text)
             if code.isdigit():
                 match |= Q(pk=int(code))
+            # Symptom names ("mất tiếng", "mat tieng", "no audio"): a handful of terms, folded in Python.
+            symptoms = [t.pk for t in Term.objects.filter(taxonomy="symptom")
+                        if text in fold(t.name_vi) or (t.name_en and text in fold(t.name_en))]
+            if symptoms:
+                chosen = qs.model.symptoms.through.objects.filter(incident_id=OuterRef("pk"), term_id__in=symptoms)
+                match |= Exists(chosen)
             qs = qs.filter(match)
         state = data.get("state")
         if state == self.OPEN:

@@ -26,6 +26,7 @@ from diemcau.incidents.choices import (
     Target,
 )
 from diemcau.inventory.choices import ORG_KIND_OPERATOR
+from diemcau.lib.collation import vi_order
 
 # Open incidents. Written as IN rather than ``is_open=True``: Django renders a
 # boolean test as the bare column, which SQLite cannot match to an index.
@@ -243,7 +244,7 @@ class SlaPolicy(models.Model):
     )
 
     class Meta:
-        ordering = ["operator__name", "severity"]
+        ordering = [vi_order("operator__name"), "severity"]
         verbose_name = _("SLA policy")
         verbose_name_plural = _("SLA policies")
         constraints = [

@@ -27,6 +27,7 @@ from diemcau.core.scope import scope
 from diemcau.incidents.choices import Target
 from diemcau.incidents.models import Incident, IncidentTally, SlaTally
 from diemcau.inventory.models import Organization, Site, Term
+from diemcau.lib.collation import vi_key
 
 
 @dataclass
@@ -124,7 +125,7 @@ def sla_report(*, user, incidents, start: dt.date, end: dt.date, tz) -> Report:
         org = orgs.get(key)
         if org:
             row.label, row.is_operator = org.name, org.is_operator
-    by_org_rows = sorted(by_org.values(), key=lambda r: (-r.incidents, r.label))
+    by_org_rows = sorted(by_org.values(), key=lambda r: (-r.incidents, vi_key(r.label)))
     month_rows = sorted(_rows(tallies, "month").values(), key=lambda r: r.key)
     for row in month_rows:
         row.label = row.key.strftime("%m/%Y")

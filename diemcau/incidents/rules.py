@@ -76,24 +76,40 @@ def claim_calendar_change(change_id: int, now: dt.datetime) -> bool:
     return bool(CalendarChange.objects.filter(pk=change_id, applied_at__isnull=True).update(applied_at=now))
 
 
+def lock_incident(incident_id: int) -> Incident | None:
+    """Lock one incident row before touching its clocks: every writer takes the incident first, then its
+    clocks and tallies, so a worker and a person acting on the same incident wait instead of deadlocking."""
+    return Incident.objects.select_for_update(of=("self",)).filter(pk=incident_id).first()
+
+
 def calendar_changes_apply(*, now: dt.datetime | None = None) -> int:
-    """Recompute the open clocks each pending calendar change touches; returns the incidents recomputed."""
+    """Recompute the open clocks each pending calendar change touches; returns the incidents recomputed.
+
+    The change is claimed in its own short transaction (once, whatever the
+    number of workers); each incident is then recomputed in its own
+    transaction, its row locked first.
+    """
     from diemcau.incidents.services import incident_recompute
     from diemcau.incidents.sla import province_calendar
 
     now = now or timezone.now()
     total = 0
     for change in CalendarChange.objects.filter(applied_at__isnull=True).order_by("at", "pk"):
-        with transaction.atomic():
-            if not claim_calendar_change(change.pk, now):
-                continue  # another worker has it
-            calendar, policies = province_calendar(), PolicyBook()
-            moved = 0
-            for incident in incidents_touched(change.date).select_for_update(of=("self",)).order_by("pk"):
+        if not claim_calendar_change(change.pk, now):
+            continue  # another worker has it
+        calendar, policies = province_calendar(), PolicyBook()
+        moved = 0
+        for incident_id in incidents_touched(change.date).order_by("pk").values_list("pk", flat=True):
+            with transaction.atomic():
+                incident = lock_incident(incident_id)
+                if incident is None or not incident.is_open:
+                    continue
                 incident_recompute(incident, now=now, calendar=calendar, policies=policies)
                 moved += 1
-            CalendarChange.objects.filter(pk=change.pk).update(incidents_moved=moved)
-            total += moved
+        CalendarChange.objects.filter(pk=change.pk).update(incidents_moved=moved)
+        log.info("Calendar change %s (%s %s): %s open incidents recomputed", change.pk, change.change,
+                 change.date, moved)
+        total += moved
     return total
 
 
@@ -122,9 +138,8 @@ def policy_apply_to_open(policy: SlaPolicy, *, user, reason: str, now: dt.dateti
     changed = 0
     for incident in policy_incidents(policy).order_by("pk"):
         with transaction.atomic():
-            incident = Incident.objects.select_for_update(of=("self",)).select_related("site", "holder").get(
-                pk=incident.pk)
-            if not incident.is_open:
+            incident = lock_incident(incident.pk)
+            if incident is None or not incident.is_open:
                 continue
             incident_retarget(incident, user=user, reason=reason, policies=policies, policy_id=policy.pk, at=now)
             changed += 1

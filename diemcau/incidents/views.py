@@ -29,6 +29,7 @@ from diemcau.incidents.models import Clock, IncidentEvent, RepeatFlag, SymptomGu
 from diemcau.incidents.sla import TARGETS
 from diemcau.inventory.access import site_for_user
 from diemcau.inventory.models import Organization, Term
+from diemcau.lib.collation import vi_order
 
 
 def _local(value):
@@ -84,7 +85,7 @@ def _with_live_clocks(incidents, now, calendars):
 @login_required
 def incident_list(request):
     user = request.user
-    holders = Organization.objects.filter(is_active=True).order_by("name") if user.sees_province else \
+    holders = Organization.objects.filter(is_active=True).order_by(vi_order("name")) if user.sees_province else \
         Organization.objects.filter(pk=user.organization_id)
     filter_form = IncidentFilter(request.GET or None, holders=holders)
     # Prefetched rather than joined: with joins SQLite stops walking the date index at a million rows.

@@ -10,6 +10,8 @@ Everything is marked as demo data in its notes.
 
 from decimal import Decimal
 
+from django.contrib.auth.hashers import make_password
+
 from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
 from diemcau.core.demo import DEMO_MARK, DEMO_PASSWORD
@@ -277,10 +279,11 @@ def load(ctx):
                        meetings=rng.randint(0, 2), remote=remote)
     ctx.log("  " + ", ".join(f"{v} {k}" for k, v in b.counts.items()))
 
+    # One hash for the one published password: hashing it ten times costs seconds of CPU.
+    password = make_password(DEMO_PASSWORD)
     for username, role, org_code, first, last in DEMO_USERS + EXTRA_USERS:
         user = User(username=username, role=role, organization=orgs[org_code], first_name=first,
-                    last_name=f"{last} (demo)", email=f"{username}@demo.invalid")
-        user.set_password(DEMO_PASSWORD)
+                    last_name=f"{last} (demo)", email=f"{username}@demo.invalid", password=password)
         user.save()
         if (username, role, org_code, first, last) in DEMO_USERS:
             ctx.users[str(role)] = user

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from diemcau.core.filtering import ListFilterSet, RetirableFilterSet
 from diemcau.inventory.choices import ContactRole, LinkMedium, LinkRole, Taxonomy
 from diemcau.inventory.models import Contact, Device, Link, Organization, Site, Term
+from diemcau.lib.collation import vi_order
 from diemcau.lib.text import fold
 
 ALL = _("All")
@@ -25,12 +26,12 @@ def _term(taxonomy, label, **kwargs):
 def _organization(field_name):
     return df.ModelChoiceFilter(
         field_name=field_name, label=_("Organisation"), empty_label=ALL, to_field_name="code",
-        queryset=lambda request: Organization.objects.units().filter(is_active=True).order_by("name"))
+        queryset=lambda request: Organization.objects.units().filter(is_active=True).order_by(vi_order("name")))
 
 
 def _provider(**kwargs):
     return df.ModelChoiceFilter(label=_("Provider"), empty_label=ALL, to_field_name="code",
-                                queryset=lambda request: Organization.objects.operators().order_by("name"), **kwargs)
+                                queryset=lambda request: Organization.objects.operators().order_by(vi_order("name")), **kwargs)
 
 
 def _hidden(field_name, label):

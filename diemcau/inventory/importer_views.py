@@ -39,6 +39,7 @@ from diemcau.inventory.importer import ERRORS_SHOWN, SHEETS, can_import, import_
 from diemcau.inventory.models import ImportRun, Organization
 from diemcau.inventory.services import import_run_queue
 from diemcau.inventory.template_xlsx import build_template
+from diemcau.lib.collation import vi_order
 from diemcau.lib.spreadsheet import Limits
 
 SESSION_KEY = "inventory_imports"
@@ -60,7 +61,7 @@ class ImportForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         if user.edits_province:
-            self.fields["organization"].queryset = access.organizations_where_user_adds_sites(user).order_by("name")
+            self.fields["organization"].queryset = access.organizations_where_user_adds_sites(user).order_by(vi_order("name"))
         else:
             del self.fields["organization"]
         bootstrap(self)

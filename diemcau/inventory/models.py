@@ -24,6 +24,7 @@ from diemcau.inventory.choices import (
     Resolution,
     Taxonomy,
 )
+from diemcau.lib.collation import vi_order
 from diemcau.lib.text import fold
 
 
@@ -119,7 +120,7 @@ class Organization(models.Model):
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["name"]
+        ordering = [vi_order("name")]
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
 
@@ -177,7 +178,7 @@ class Site(Retirable):
     search_text = models.TextField(editable=False, default="")
 
     class Meta:
-        ordering = ["organization__name", "code"]
+        ordering = [vi_order("organization__name"), "code"]
         verbose_name = _("site")
         verbose_name_plural = _("sites")
         indexes = [models.Index(fields=["organization", "retired_at"])]
@@ -385,7 +386,7 @@ class Contact(Retirable):
     )
 
     class Meta:
-        ordering = ["site", "role", "full_name"]
+        ordering = ["site", "role", vi_order("full_name")]
         verbose_name = _("technical contact")
         verbose_name_plural = _("technical contacts")
         constraints = [

@@ -44,6 +44,7 @@ from diemcau.inventory.services import (
     inventory_object_retire,
     inventory_object_save,
 )
+from diemcau.lib.collation import vi_key, vi_order
 
 # One object for its page or form, retired ones included (they can be restored).
 DEVICES = Device.objects.select_related("site", "site__organization", "group", "condition")
@@ -97,7 +98,7 @@ def overview(request):
     )
     by_link = list(
         Link.objects.active().filter(role=LinkRole.PRIMARY, site__in=sites.values("pk"))
-        .values("kind__name_vi", "kind__name_en", "provider__name", "medium")
+        .values("kind__name_vi", "kind__name_en", "kind__code", "provider__name", "provider__code")
         .annotate(n=Count("pk")).order_by("-n")
     )
     no_primary = sites.exclude(Exists(primary)).count()
@@ -108,8 +109,10 @@ def overview(request):
         .values("condition_id").annotate(n=Count("pk")).order_by("condition__position")
     ]
     # The cards give the counts; the lists name the first sites, with a link to all of them.
-    no_contact = sites.filter(has_contact=False).select_related("organization").order_by("organization__name", "code")
-    no_backup = sites.filter(has_backup=False).select_related("organization").order_by("organization__name", "code")
+    no_contact = sites.filter(has_contact=False).select_related("organization").order_by(
+        vi_order("organization__name"), "code")
+    no_backup = sites.filter(has_backup=False).select_related("organization").order_by(
+        vi_order("organization__name"), "code")
     return render(request, "inventory/overview.html", {
         "total": total,
         "by_kind": by_kind,
@@ -173,7 +176,7 @@ def site_detail(request, pk):
     missing_groups = Term.objects.filter(taxonomy="device_group", is_active=True).exclude(pk__in=present)
     # Primary first: "primary" sorts after "backup"/"deputy" alphabetically, so sort in Python.
     links = sorted(site.links.active().select_related("provider", "kind"), key=lambda x: (x.role != "primary", x.pk))
-    contacts = sorted(site.contacts.active(), key=lambda c: (c.role != "primary", c.full_name))
+    contacts = sorted(site.contacts.active(), key=lambda c: (c.role != "primary", vi_key(c.full_name)))
     history = ChangeRecord.objects.filter(site=site).select_related("user", "content_type")[:50]
     return render(request, "inventory/site_detail.html", {
         "site": site,

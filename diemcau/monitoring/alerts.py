@@ -19,13 +19,19 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from diemcau.lib.numbers import format_quantity
 from diemcau.monitoring import bulk
 from diemcau.monitoring.choices import TRAIN_KINDS, AlertState, CheckStatus, Problem
 from diemcau.monitoring.levels import current_levels
 from diemcau.monitoring.models import AgentToken, Alert, AlertFlip, Sample
 
 MEASURES = {Problem.LOSS: "loss_pct", Problem.JITTER: "jitter_ms", Problem.RTT: "rtt_ms", Problem.MOS: "mos"}
-UNITS = {Problem.LOSS: "%", Problem.JITTER: " ms", Problem.RTT: " ms", Problem.MOS: ""}
+UNITS = {Problem.LOSS: "%", Problem.JITTER: "ms", Problem.RTT: "ms", Problem.MOS: ""}
+
+
+def shown(problem: str, value, decimals: int = 1) -> str:
+    """A measured value with its unit, as the reader's language writes numbers ("70,9 ms")."""
+    return "–" if value is None else format_quantity(value, UNITS.get(problem, ""), decimals)
 
 
 @dataclass(frozen=True)
@@ -84,12 +90,12 @@ def _flip(alert: Alert, new_state: str, at: dt.datetime, value, reason: str) -> 
 
 
 def _reason(problem: str, value, level, raised: bool) -> str:
-    shown = "–" if value is None else f"{value:.1f}{UNITS.get(problem, '')}"
     if not raised:
         return _("%(problem)s back within the standard (%(value)s)") % {"problem": Problem(problem).label,
-                                                                       "value": shown}
+                                                                       "value": shown(problem, value)}
     return _("%(problem)s %(value)s, FAIL level %(level)s%(unit)s") % {
-        "problem": Problem(problem).label, "value": shown, "level": level.fail, "unit": UNITS.get(problem, "")}
+        "problem": Problem(problem).label, "value": shown(problem, value), "level": shown(problem, level.fail),
+        "unit": ""}
 
 
 def _alert(site_id: int, problem: str, device_id=None) -> Alert:

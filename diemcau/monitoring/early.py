@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from diemcau.lib.numbers import format_number
 from diemcau.monitoring.choices import AlertState, Period, Problem
 from diemcau.monitoring.levels import Level, current_levels
 
@@ -123,7 +124,7 @@ def evaluate_all(now: dt.datetime | None = None, opts: Settings = Settings()) ->
 @transaction.atomic
 def record(site_id: int, findings: dict, now: dt.datetime, opts: Settings = Settings()) -> int:
     """Store new warnings (one per measure per cooldown) and feed the site's trend alert."""
-    from diemcau.monitoring.alerts import Pattern, _alert, _flip, step
+    from diemcau.monitoring.alerts import Pattern, _alert, _flip, shown, step
     from diemcau.monitoring.models import Warning
 
     recent = set(Warning.objects.filter(site_id=site_id, at__gte=now - dt.timedelta(hours=opts.cooldown_h))
@@ -136,9 +137,11 @@ def record(site_id: int, findings: dict, now: dt.datetime, opts: Settings = Sett
     new_state = step(alert, bool(findings), pattern)
     if new_state == AlertState.RAISED:
         problem, finding = min(findings.items(), key=lambda kv: kv[1].hours_to_fail)
-        reason = _("%(measure)s is getting worse (%(value).1f now, %(slope)+.2f per hour): FAIL level in about "
-                   "%(hours).0f hours") % {"measure": Problem(problem).label, "value": finding.value,
-                                           "slope": finding.slope_per_hour, "hours": finding.hours_to_fail}
+        slope = shown(problem, finding.slope_per_hour, 2)
+        reason = _("%(measure)s is getting worse (%(value)s now, %(slope)s per hour): FAIL level in about "
+                   "%(hours)s hours") % {"measure": Problem(problem).label, "value": shown(problem, finding.value),
+                                         "slope": slope if slope.startswith("-") else f"+{slope}",
+                                         "hours": format_number(finding.hours_to_fail, 0)}
         _flip(alert, new_state, now, finding.value, reason)
     elif new_state == AlertState.OK:
         _flip(alert, new_state, now, None, _("The link is no longer getting worse"))

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from diemcau.core.forms import BootstrapMixin
 from diemcau.inventory.models import Organization, Term
+from diemcau.lib.collation import vi_order
 from diemcau.monitoring.choices import Grade
 from diemcau.monitoring.models import DeviceCheck, VendorStatusOid
 
@@ -10,10 +11,10 @@ from diemcau.monitoring.models import DeviceCheck, VendorStatusOid
 class BoardFilter(BootstrapMixin, forms.Form):
     organization = forms.ModelChoiceField(
         label=_("Organisation"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.units().filter(is_active=True).order_by("name"))
+        queryset=Organization.objects.units().filter(is_active=True).order_by(vi_order("name")))
     operator = forms.ModelChoiceField(
         label=_("Operator"), required=False, empty_label=_("All"),
-        queryset=Organization.objects.operators().filter(is_active=True).order_by("name"))
+        queryset=Organization.objects.operators().filter(is_active=True).order_by(vi_order("name")))
     link_kind = forms.ModelChoiceField(
         label=_("Link kind"), required=False, empty_label=_("All"),
         queryset=Term.objects.filter(taxonomy="link_kind", is_active=True).order_by("position"))

@@ -235,6 +235,13 @@ class Warning(models.Model):
     def __str__(self) -> str:
         return f"{self.site_id} {self.measure} {self.at:%Y-%m-%d %H:%M}"
 
+    @property
+    def value_shown(self) -> str:
+        """The current level with its unit ("1,4 %"), in the reader's language."""
+        from diemcau.monitoring.alerts import shown
+
+        return shown(self.measure, self.value)
+
 
 class VendorStatusOid(models.Model):
     """A vendor's numeric status OID for a device model, and the values that mean healthy."""

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
@@ -187,7 +187,3 @@ def confirm_guide(request, code: str, number: int):
         raise Http404
     created = services.guide_confirm(version, user=request.user)
     return 201, {"confirmed": True, "new": created}
-
-
-def validation_to_422(exc: ValidationError):
-    raise HttpError(422, "; ".join(exc.messages))

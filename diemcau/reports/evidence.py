@@ -16,7 +16,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.apps import apps
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -53,21 +52,18 @@ class SiteEvidence:
 
 
 def meetings_served(site_ids, *, now=None) -> dict[int, float] | None:
-    """Provincial meetings a month each site joined over the last six months, from the meetings
-    app when it records any; ``None`` when there is no meeting data to go by."""
-    try:
-        participation = apps.get_model("meetings", "Participation")
-    except LookupError:
-        return None
+    """Provincial meetings a month each site joined over the last six months (the meetings app);
+    ``None`` when no provincial meeting is recorded in that time, so the roadmap goes by the site."""
+    from diemcau.meetings.choices import Level, MeetingStatus
+    from diemcau.meetings.models import Participation
+
     now = now or timezone.now()
     since = now - dt.timedelta(days=MEETING_WINDOW_DAYS)
-    try:
-        rows = (participation.objects.filter(meeting__starts_at__gte=since, meeting__starts_at__lte=now,
-                                             meeting__level="provincial")
-                .values("site_id").annotate(n=Count("pk")).order_by())
-        counts = {r["site_id"]: r["n"] for r in rows}
-    except Exception:  # the meetings app is there but not in this shape (yet): go by the site's level
-        return None
+    rows = (Participation.objects.filter(meeting__starts_at__gte=since, meeting__starts_at__lte=now,
+                                         meeting__level=Level.PROVINCIAL, removed_at__isnull=True)
+            .exclude(meeting__status=MeetingStatus.CANCELLED)
+            .values("site_id").annotate(n=Count("pk")).order_by())
+    counts = {r["site_id"]: r["n"] for r in rows}
     if not counts:
         return None
     months = MEETING_WINDOW_DAYS / 30

@@ -19,7 +19,7 @@ from diemcau.reports.choices import DocKind, WorkStatus
 from diemcau.reports.documents import build, default_texts
 from diemcau.reports.documents.guide import to_html
 from diemcau.reports.forms import GuideForm, ProgressForm, RoadmapForm, WorkUpdateForm
-from diemcau.reports.models import Document, Guide, GuideRead, RoadmapItem
+from diemcau.reports.models import Document, Guide, GuideRead
 from diemcau.reviews.access import campaign_for_user
 
 SLIDER_CACHE: dict = {}
@@ -254,7 +254,3 @@ def guide_readers(request, code):
     pending = [u for u in readers.order_by("organization__name", "username") if u.pk not in done]
     return render(request, "reports/guide_readers.html", {"guide": guide, "version": version, "pending": pending,
                                                           "confirmed": len(done), "expected": readers.count()})
-
-
-def items_of(roadmap):
-    return RoadmapItem.objects.filter(roadmap=roadmap)

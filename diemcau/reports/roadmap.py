@@ -255,9 +255,10 @@ def exact(items: list[Item], budgets: list[int], *, min_per_area: bool = False, 
     matrix = coo_array((vals, (rows, cols)), shape=(row, n_p * n_t)).tocsr()
     result = milp(c, constraints=LinearConstraint(matrix, lower, upper), integrality=np.ones(n_p * n_t),
                   bounds=Bounds(0, 1), options={"time_limit": time_limit, "disp": False})
-    if result.x is None:
-        return Plan(phase=dict.fromkeys(keys, 0), rank=ranking.rank, spent=[0] * n_t,
-                    budgets=budgets, objective=0.0, method="milp", status="infeasible", missed_areas=missed)
+    if result.x is None:  # HiGHS status 1: stopped at the time limit before any solution; 2: infeasible
+        return Plan(phase=dict.fromkeys(keys, 0), rank=ranking.rank, spent=[0] * n_t, budgets=budgets,
+                    objective=0.0, method="milp", status="time_limit" if result.status == 1 else "infeasible",
+                    missed_areas=missed)
     x = np.round(result.x).reshape(n_p, n_t)
     phase = {}
     for k in keys:
@@ -272,9 +273,12 @@ def exact(items: list[Item], budgets: list[int], *, min_per_area: bool = False, 
 
 
 def gap(greedy_plan: Plan, exact_plan: Plan) -> float | None:
-    """How much of the optimum the benefit/cost method leaves, as a fraction (0.02 = 2 %)."""
-    if exact_plan.status == "infeasible" or exact_plan.objective <= 0:
+    """How much of the optimum the benefit/cost method leaves, as a fraction (0.02 = 2 %); None when
+    the exact method found no solution to compare with."""
+    if exact_plan.status in ("infeasible", "time_limit") and not any(exact_plan.phase.values()):
         return None
+    if exact_plan.objective <= 0:
+        return 0.0
     return max(exact_plan.objective - greedy_plan.objective, 0.0) / exact_plan.objective
 
 

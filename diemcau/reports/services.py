@@ -19,7 +19,7 @@ from diemcau.inventory.models import Organization
 from diemcau.lib import pdf
 from diemcau.lib.nd30 import number_line, type_abbr
 from diemcau.reports import planning
-from diemcau.reports.choices import DocKind, PdfStatus, WorkStatus
+from diemcau.reports.choices import PdfStatus, WorkStatus
 from diemcau.reports.models import (
     Chase,
     Document,
@@ -206,7 +206,7 @@ def roadmap_build(*, campaign, title: str, phases: list[dict], min_per_area: boo
     phases = _clean_phases(phases)
     budgets = [p["budget"] for p in phases]
     solved = planning.solve(campaign, budgets, min_per_area=min_per_area, time_limit=time_limit, now=now)
-    use_exact = (solved.exact is not None and solved.exact.status != "infeasible"
+    use_exact = (solved.exact is not None and any(solved.exact.phase.values())
                  and planning.needs_exact(budgets, solved.items, min_per_area))
     plan = solved.exact if use_exact else solved.greedy
     roadmap = Roadmap(campaign=campaign, title=nfc(title).strip() or campaign.title, phases=phases,
@@ -370,7 +370,3 @@ def guide_confirm(version: GuideVersion, *, user) -> bool:
     except IntegrityError:
         return False
     return True
-
-
-def kind_choices_for_issue(kind: str) -> str:
-    return DocKind(kind).label

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from diemcau.inventory.models import Term
+from diemcau.lib.collation import vi_order
 from diemcau.reviews.choices import ActionList, Change, MeetsNeeds, TaskState
 from diemcau.reviews.models import Assessment, GroupAssessment, Proposal, UnitTask
 
@@ -21,7 +23,7 @@ def progress(campaign, *, now=None) -> dict:
     """Tasks per state, and the late units (not handed in by the deadline, or handed in after it)."""
     now = now or timezone.now()
     tasks = list(UnitTask.objects.filter(campaign=campaign).select_related("organization", "submitted_by")
-                 .annotate(sites=Count("assessments")).order_by("organization__name"))
+                 .annotate(sites=Count("assessments")).order_by(vi_order("organization__name")))
     for task in tasks:
         task.campaign = campaign
     counts = Counter(t.state for t in tasks)
@@ -129,6 +131,8 @@ def _scores(campaign) -> dict:
 def compare(current, previous) -> dict:
     """Site by site: what improved, what got worse, between two campaigns."""
     now_rows, then_rows = _scores(current), _scores(previous)
+    # Device groups and conditions are shown by name in the reader's language, never by code.
+    names = {t.code: str(t) for t in Term.objects.filter(taxonomy__in=["device_group", "device_condition"])}
     rows = []
     for site_id, (a, groups) in now_rows.items():
         before = then_rows.get(site_id)
@@ -139,7 +143,8 @@ def compare(current, previous) -> dict:
             b, old_groups = before
             was = site_score(b, list(old_groups.values()))
             change = Change.IMPROVED if score < was else Change.WORSE if score > was else Change.SAME
-            changes = [(g, old_groups.get(g), c) for g, c in groups.items() if old_groups.get(g) != c]
+            changes = [(names.get(g, g), names.get(old_groups.get(g)), names.get(c))
+                       for g, c in groups.items() if old_groups.get(g) != c]
         rows.append({"site": a.site, "assessment": a, "before": before[0] if before else None, "score": score,
                      "was": was, "change": change, "label": Change(change).label, "groups": changes})
     order = {Change.WORSE: 0, Change.IMPROVED: 1, Change.NEW: 2, Change.SAME: 3}

@@ -12,6 +12,7 @@ class ReviewsConfig(DiemcauAppConfig):
     notice_topics = (("review", _("Review campaigns")),)
     nav_order = 30
     site_panel = "diemcau.reviews.panels.site_panel"
+    site_panel_folded = True
     overview_panel = "diemcau.reviews.panels.overview_panel"
 
     @property

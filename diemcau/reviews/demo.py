@@ -17,7 +17,7 @@ from diemcau.core.models import Notice
 from diemcau.inventory.choices import ORG_KIND_DOST, ORG_KIND_OPERATOR
 from diemcau.inventory.models import Organization, Term
 from diemcau.reviews import services
-from diemcau.reviews.checks import refresh_flags
+from diemcau.reviews.checks import refresh_flags, refresh_flags_near
 from diemcau.reviews.models import Evidence, Proposal, TaskEvent, UnitTask
 
 # What a careful unit proposes for a worn device group: (action, cause, description, cost range in VND).
@@ -181,7 +181,9 @@ class _Demo:
 
 def _submit(demo, task, *, now, late=False):
     head = demo.head_of(task.organization)
-    refresh_flags(task.campaign_id)
+    # The flags this unit's proposals can have (as task_submit computes them), not the whole campaign's
+    # again for every unit: that made the demo quadratic in the number of units.
+    refresh_flags_near(task.campaign_id, task.assessments.values_list("site_id", flat=True))
     for proposal in Proposal.objects.filter(assessment__task=task).exclude(flags=[]).filter(flag_reason=""):
         proposal.flag_reason = "Đơn vị đã cân nhắc, đề nghị Sở xem xét"
         proposal.save(update_fields=["flag_reason"])

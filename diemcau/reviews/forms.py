@@ -6,7 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from diemcau.core.forms import BootstrapMixin
+from diemcau.core.forms import PLACEHOLDER, BootstrapMixin
 from diemcau.inventory.choices import (
     AUDIO_CODECS,
     ORG_KIND_DOST,
@@ -16,6 +16,7 @@ from diemcau.inventory.choices import (
     Taxonomy,
 )
 from diemcau.inventory.models import Organization, Term
+from diemcau.lib.collation import vi_order
 from diemcau.reviews.choices import ActionList, Frequency
 from diemcau.reviews.models import Assessment, Campaign, GroupAssessment, Proposal
 
@@ -72,7 +73,7 @@ class CampaignForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         orgs = Organization.objects.filter(is_active=True).exclude(kind__code__in=[ORG_KIND_OPERATOR, ORG_KIND_DOST]) \
-            .order_by("kind__position", "name")
+            .order_by("kind__position", vi_order("name"))
         self.fields["organizations"].queryset = orgs
         if not self.is_bound:
             self.fields["organizations"].initial = list(orgs.filter(sites__retired_at__isnull=True)
@@ -116,7 +117,7 @@ class GroupForm(BootstrapMixin, forms.ModelForm):
     def __init__(self, *args, symptoms=(), faults=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["condition"].queryset = terms(Taxonomy.DEVICE_CONDITION).exclude(code="unknown")
-        self.fields["condition"].empty_label = _("— choose —")
+        self.fields["condition"].empty_label = PLACEHOLDER
         self.fields["causes"].queryset = terms(Taxonomy.CAUSE)
         self.fields["causes"].required = False
         choose_first(self, "compatibility", "meets_needs")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diemcau.inventory.choices import Resolution, Taxonomy
+from diemcau.lib.collation import vi_order
 from diemcau.reviews.choices import (
     ActionList,
     EventKind,
@@ -94,7 +95,7 @@ class UnitTask(models.Model):
     )
 
     class Meta:
-        ordering = ["campaign", "organization__name"]
+        ordering = ["campaign", vi_order("organization__name")]
         verbose_name = _("unit task")
         verbose_name_plural = _("unit tasks")
         constraints = [

@@ -18,6 +18,7 @@ from diemcau.accounts.choices import Role
 from diemcau.accounts.models import User
 from diemcau.core import outbox, uploads
 from diemcau.core.scope import require
+from diemcau.lib.collation import vi_sorted
 from diemcau.reviews.checks import assessment_problems, refresh_flags_near
 from diemcau.reviews.choices import EventKind, TaskState
 from diemcau.reviews.models import (
@@ -354,7 +355,7 @@ def reminders_send(*, now=None) -> int:
         if days < 0:
             late.append(task)
     if late:
-        names = ", ".join(sorted(t.organization.name for t in late))
+        names = ", ".join(vi_sorted(t.organization.name for t in late))
         key = "review.late:" + hashlib.sha256(",".join(str(t.pk) for t in sorted(late, key=lambda t: t.pk))
                                               .encode()).hexdigest()[:32]
         notify(department_users(), kind="review.late", url=reverse("reviews:campaigns"), key=key,

@@ -344,7 +344,7 @@ def evidence_delete(request, pk):
 
 def proposal_columns() -> list[Column]:
     return [
-        Column("site", _("Site"), lambda p: p.assessment.site.code),
+        Column("site", _("Site"), lambda p: p.assessment.site.code, link=lambda p: p.assessment.site.get_absolute_url()),
         Column("site_name", _("Site name"), lambda p: p.assessment.site.name, optional=True),
         Column("unit", _("Organisation"), lambda p: p.assessment.task.organization.name),
         Column("verdict", _("Stability"), lambda p: p.assessment.verdict_label, optional=True),

@@ -11,6 +11,7 @@ class StandardsConfig(DiemcauAppConfig):
     url_prefix = "standards"
     nav_order = 20
     site_panel = "diemcau.standards.panels.site_panel"
+    site_panel_folded = True
     overview_panel = "diemcau.standards.panels.overview_panel"
 
     @property

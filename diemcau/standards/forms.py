@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from diemcau.core.forms import BootstrapMixin
 from diemcau.inventory.choices import AUDIO_CODECS, PROTOCOLS, VIDEO_CODECS
 from diemcau.inventory.models import Organization
+from diemcau.lib.collation import vi_order
 from diemcau.standards.choices import CONTENT_SHARING, ENCRYPTION, Category, Verdict
 from diemcau.standards.drift import SETTING_FIELDS
 from diemcau.standards.models import ConfigProfile, Platform, Requirement, Standard
@@ -237,7 +238,7 @@ class SiteSettingsForm(SettingsFieldsMixin, BootstrapMixin, forms.Form):
 class MatrixFilter(BootstrapMixin, forms.Form):
     organization = forms.ModelChoiceField(
         label=_("Organisation"), required=False, empty_label=_("All"), to_field_name="code",
-        queryset=Organization.objects.units().filter(is_active=True).order_by("name"),
+        queryset=Organization.objects.units().filter(is_active=True).order_by(vi_order("name")),
     )
     category = forms.ChoiceField(label=_("Category"), required=False, choices=[("", _("All"))] + Category.choices)
     verdict = forms.ChoiceField(label=_("Verdict"), required=False, choices=[("", _("All"))] + Verdict.choices)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from diemcau.inventory.choices import AUDIO_CODECS, PROTOCOLS, VIDEO_CODECS, Resolution
+from diemcau.lib.collation import vi_order
 from diemcau.standards.choices import (
     CONTENT_SHARING,
     ENCRYPTION,
@@ -176,7 +177,7 @@ class Platform(models.Model):
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
 
     class Meta:
-        ordering = ["-reference", "name"]
+        ordering = ["-reference", vi_order("name")]
         verbose_name = _("platform")
         verbose_name_plural = _("platforms")
 
@@ -230,7 +231,7 @@ class ConfigProfile(models.Model):
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
 
     class Meta:
-        ordering = ["-is_default", "name"]
+        ordering = ["-is_default", vi_order("name")]
         verbose_name = _("configuration profile")
         verbose_name_plural = _("configuration profiles")
         constraints = [

@@ -6,10 +6,13 @@ using Vietnamese or English, so a stored reason is ``{"code": …, "params":
 the words are chosen when the page is drawn.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from diemcau.inventory.choices import LinkMedium
+from diemcau.lib.numbers import format_number
 
 TEXTS = {
     # network
@@ -109,6 +112,19 @@ _PARAM_LABELS = {
 }
 
 
+# Parameters that hold a measured or required number: written as the language writes numbers.
+_NUMBERS = {"value", "limit"}
+
+
+def _number_text(value):
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        return value
+    try:
+        return format_number(Decimal(str(value)))
+    except InvalidOperation:
+        return value
+
+
 def _localise(value):
     if isinstance(value, dict) and "vi" in value:
         lang = (get_language() or "vi")[:2]
@@ -132,6 +148,8 @@ def render(reason: dict | None) -> str:
     params = {}
     for key, value in (reason.get("params") or {}).items():
         value = _localise(value)
+        if key in _NUMBERS:
+            value = _number_text(value)
         params[key] = _PARAM_LABELS[key](value) if key in _PARAM_LABELS else value
     try:
         return str(template) % params

@@ -26,7 +26,9 @@ def compliance_rows(standard: Standard, compliance: SiteCompliance | None, requi
         rows.append({
             "requirement": requirement,
             "status": outcome["status"] if outcome else Status.UNKNOWN,
-            "status_label": Status(outcome["status"]).label if outcome else Status.UNKNOWN.label,
+            # A requirement of severity "warn" that is not met reads as not met, as in the verdict.
+            "status_label": (_("Not met (counted as a warning)") if outcome and outcome.get("soft")
+                             else Status(outcome["status"]).label if outcome else Status.UNKNOWN.label),
             "reason": render(outcome["reason"]) if outcome else "",
         })
     return rows

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from diemcau.core.exports import export_response, workbook_response
 from diemcau.core.listing import Column, paginate, wants_export
+from diemcau.lib.collation import vi_order
 from diemcau.lib.spreadsheet import Refused
 from diemcau.standards import access, services
 from diemcau.standards.choices import StandardStatus, Status, Verdict
@@ -89,7 +90,7 @@ def matrix(request):
     """Sites × requirements of the standard in force, filterable, exportable."""
     standard = Standard.objects.current()
     filter_form = MatrixFilter(request.GET or None)
-    sites = access.sites_for_user(request.user).select_related("organization").order_by("organization__name", "code")
+    sites = access.sites_for_user(request.user).select_related("organization").order_by(vi_order("organization__name"), "code")
     requirements = list(standard.requirements.all()) if standard else []
     if filter_form.is_valid():
         data = filter_form.cleaned_data
@@ -116,7 +117,7 @@ def matrix(request):
         for code in codes:
             outcome = site_results.get(code)
             status = outcome["status"] if outcome else Status.UNKNOWN
-            cells[code] = {"status": status, "label": Status(status).label,
+            cells[code] = {"code": code, "status": status, "label": Status(status).label,
                            "reason": render_reason(outcome["reason"]) if outcome else _("not judged yet")}
         rows.append({"site": site, "verdict": verdicts.get(site.pk), "cells": cells, "codes": codes,
                      "cell_list": [cells[c] for c in codes],

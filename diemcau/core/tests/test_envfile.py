@@ -3,6 +3,7 @@
 
 import io
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -80,6 +81,8 @@ def test_checkenv_names_each_bad_variable(tmp_path, environ):
     assert "PAGE_SIZE" in output and "EMAIL_USE_TLS" in output
     assert "dòng 6 ALLOWED_HOST: Điểm Cầu không dùng biến này" in output
     assert "dòng 8: systemd bỏ qua" in output
+    assert "không kết nối được" not in output
+    assert re.search(r"OK +cơ sở dữ liệu (sqlite3|postgresql) trả lời", output)
     assert "CSRF_TRUSTED_ORIGINS thiếu https://diemcau.caobang.gov.vn" in output
 
 
@@ -99,3 +102,11 @@ def test_checkenv_accepts_a_good_file(tmp_path, environ):
     ))
     assert status == 0, output
     assert "0 lỗi" in output
+
+
+@pytest.mark.django_db
+def test_checkenv_checks_the_web_server_variables_too(tmp_path, environ):
+    status, output = _check(tmp_path, "DEBUG=1\nHOST=127.0.0.1\nPORT=80OO\nWEB_WORKERS=3\n")
+    assert status == 1
+    assert "dòng 3 PORT: cần một số nguyên" in output
+    assert "HOST" not in output and "WEB_WORKERS" not in output

@@ -52,3 +52,20 @@ def test_it_finds_the_vendored_assets_in_the_package():
 
     found = finders.find("vendor/bootstrap-5.3.9/bootstrap.min.css")
     assert found and Path(found).is_relative_to(PACKAGE)
+
+
+def test_a_catalogue_without_its_compiled_file_is_reported(tmp_path):
+    import time
+
+    from diemcau.core.checks import catalogues_compiled, stale_catalogues
+
+    po = tmp_path / "locale/vi/LC_MESSAGES/django.po"
+    po.parent.mkdir(parents=True)
+    po.write_text('msgid ""\nmsgstr ""\n')
+    assert stale_catalogues([tmp_path]) == [po]
+    po.with_suffix(".mo").write_bytes(b"")
+    assert stale_catalogues([tmp_path]) == []
+    time.sleep(0.01)
+    po.touch()
+    assert stale_catalogues([tmp_path]) == [po]
+    assert all(warning.id == "core.W001" for warning in catalogues_compiled())

@@ -46,6 +46,7 @@ def test_each_role_sees_exactly_its_incidents_in_list_detail_and_api(role, provi
         expected = name in VISIBLE[role]
         assert (incident.code in listing) == expected, (role, name)
         assert client.get(reverse("incidents:detail", args=[incident.pk])).status_code == (200 if expected else 404)
+        assert client.get(reverse("incidents:clocks", args=[incident.pk])).status_code == (200 if expected else 404)
         assert (incident.pk in {i["id"] for i in api_items}) == expected
         status = api.get(f"/api/v1/incidents/{incident.pk}", HTTP_AUTHORIZATION=f"Bearer {key}").status_code
         assert status == (200 if expected else 404), (role, name)
@@ -72,6 +73,47 @@ def test_only_the_holder_and_the_department_acknowledge(role, province, incident
         assert response.status_code == 302 and incident.acknowledged_at is not None
     else:
         assert response.status_code in (403, 404) and incident.acknowledged_at is None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_holder_and_the_department_wait_for_a_third_party(role, province, incidents, client_for):
+    response = client_for(getattr(province, role)).post(
+        reverse("incidents:action", args=[incidents["a"].pk, "third_party"]),
+        {"party-party": province.vnpt.pk, "party-note": "Chờ VNPT đo tuyến"})
+    incident = incidents["a"]
+    incident.refresh_from_db()
+    if role in WORKERS:
+        assert response.status_code == 302 and incident.status == "third_party"
+    else:
+        assert response.status_code in (403, 404) and incident.status == "new"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_department_closes_an_open_report_as_a_duplicate(role, province, incidents, client_for):
+    # "net" and "a" are both at site A.
+    response = client_for(getattr(province, role)).post(
+        reverse("incidents:action", args=[incidents["net"].pk, "close"]),
+        {"close-duplicate_of": incidents["a"].code})
+    incident = incidents["net"]
+    incident.refresh_from_db()
+    if role in {"admin", "staff"}:
+        assert response.status_code == 302 and incident.duplicate_of == incidents["a"]
+    else:
+        assert response.status_code in (403, 404) and incident.duplicate_of is None
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_holder_lowering_severity_through_the_api_gets_a_json_error(role, province, incidents, client_for):
+    user = getattr(province, role)
+    _, key = ApiToken.issue(user=user, name="t")
+    response = client_for(user).post(f"/api/v1/incidents/{incidents['net'].pk}/triage", {"severity": "low"},
+                                     content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {key}")
+    if role in {"admin", "staff"}:
+        assert response.status_code == 200 and response.json()["severity"] == "low"
+    elif role == "vnpt_user":           # the holder: may not make it less urgent
+        assert response.status_code == 422 and "severity" in response.json()["errors"]
+    else:
+        assert response.status_code in (403, 404)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -110,6 +152,18 @@ def test_only_dost_admin_changes_the_rules(role, province, client_for):
 
     guide = SymptomGuide.objects.first()
     assert client.get(reverse("incidents:guide_edit", args=[guide.pk])).status_code == expected
+    from diemcau.incidents.models import CalendarDay, SlaPolicy
+
+    day = CalendarDay.objects.create(date="2026-09-03", kind="holiday", name="Nghỉ bù")
+    policy = SlaPolicy.objects.get(severity="normal", operator=None)
+    assert client.post(reverse("incidents:policy_edit", args=[policy.pk]), {
+        "severity": "normal", "acknowledge_minutes": 5, "respond_minutes": 240, "resolve_minutes": 960,
+        "warn_percent": 75, "apply_to_open": "on", "reason": "thử"}).status_code == (302 if role == "admin" else 403)
+    assert client.post(reverse("incidents:calendar_delete", args=[day.pk])).status_code == (
+        302 if role == "admin" else 403)
+    policy.refresh_from_db()
+    assert (policy.acknowledge_minutes == 5) == (role == "admin")
+    assert CalendarDay.objects.filter(pk=day.pk).exists() == (role != "admin")
 
 
 def test_saving_a_rule_goes_back_only_to_a_page_of_this_site(province, client_for):

@@ -41,3 +41,7 @@ def test_the_demo_has_a_year_of_history_open_incidents_repeats_and_operators_tha
     assert vnpt.incidents > 50 and viettel.incidents > 30
     assert vnpt.resolve_pct > viettel.resolve_pct and vnpt.mtta < viettel.mtta
     assert 40 < viettel.resolve_pct < 95 and 60 < vnpt.resolve_pct < 99
+    # Links that flapped and cleared by themselves are counted apart, never as met.
+    assert vnpt.self_cleared + viettel.self_cleared >= 20
+    flap = Incident.objects.filter(channel="monitoring", status__in=["resolved", "closed"]).first()
+    assert {c.state for c in flap.clocks.all()} <= {"self_cleared", "missed"}

@@ -178,3 +178,15 @@ def test_the_department_edits_the_knowledge_base_and_the_calendar(province, clie
     assert not province_calendar().is_working_day(dt.date(2026, 9, 3))
     page = client_for(province.tech).get(reverse("incidents:settings")).content.decode()
     assert "Nghỉ bù" in page
+
+
+def test_the_list_finds_incidents_by_symptom_name_with_or_without_accents(province, client_for):
+    from diemcau.incidents.services import incident_report
+
+    audio = incident_report(site=province.site_a, user=province.tech, symptoms=[term("symptom", "audio_loss")])
+    video = incident_report(site=province.site_a, user=province.tech, symptoms=[term("symptom", "video_broken")])
+    client = client_for(province.tech)
+    for query in ("mất tiếng", "mat tieng", "MẤT TIẾNG"):
+        found = client.get(reverse("incidents:list"), {"q": query}).context["page"].object_list
+        assert list(found) == [audio], query
+    assert video not in client.get(reverse("incidents:list"), {"q": "mất tiếng"}).context["page"].object_list

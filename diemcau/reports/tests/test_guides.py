@@ -75,3 +75,10 @@ def test_the_incident_knowledge_base_links_to_the_guides(client_for, province, g
     guide.symptoms.set(Term.objects.filter(taxonomy="symptom", code="audio_loss"))
     page = client_for(province.tech).get(reverse("incidents:guides")).content.decode()
     assert reverse("reports:guide", args=[guide.code]) in page
+
+
+def test_the_pre_meeting_check_links_to_its_guide(province, guide):
+    from django.template import Context, Template
+
+    html = Template('{% load reports_links %}{% topic_guides "precheck" %}').render(Context({}))
+    assert reverse("reports:guide", args=[guide.code]) in html and "Kiểm tra trước họp" in html

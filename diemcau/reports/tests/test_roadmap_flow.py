@@ -59,6 +59,23 @@ def test_bad_phases_are_refused_with_the_phase_named(accepted, province):
     assert "2" in str(error.value)
 
 
+def test_recorded_provincial_meetings_outweigh_everything_else(accepted, province):
+    from diemcau.meetings.models import Meeting, Participation
+
+    start = timezone.now() - dt.timedelta(days=10)
+    for n in range(6):
+        meeting = Meeting(title=f"Họp {n}", level="provincial", organizer=province.leadership,
+                          host_site=province.site_dept, starts_at=start + dt.timedelta(days=n),
+                          ends_at=start + dt.timedelta(days=n, hours=2))
+        meeting.apply_checklist({})
+        meeting.save()
+        Participation.objects.create(meeting=meeting, site=province.site_a)
+    items, details = evidence.roadmap_items(accepted)
+    mic = next(i for i in items if details[i.key]["proposal"].description == "Thay dây micro")
+    assert details[mic.key]["reasons"]["meetings_source"] == "meetings"
+    assert details[mic.key]["reasons"]["meetings"] == 1.0  # six in the six months
+
+
 def test_the_slider_answers_and_names_the_next_tranche(accepted, province):
     solved = planning.solve(accepted, [0], always_exact=False)
     none = planning.slider(solved.ranking, solved.details, 0)

@@ -110,3 +110,13 @@ def test_the_exact_method_matches_brute_force_on_random_small_cases():
         plan = exact(items, [budget])
         assert plan.objective == pytest.approx(best)
         assert greedy(items, [budget]).objective <= best + 1e-9
+
+
+def test_a_time_limit_without_a_solution_is_reported_not_taken_for_a_plan():
+    from diemcau.reports.roadmap import Plan
+
+    nothing = Plan(phase={"a": 0}, rank={"a": 1}, spent=[0], budgets=[5], objective=0.0, method="milp",
+                   status="time_limit")
+    assert gap(greedy([Item("a", 1, 1)], [5]), nothing) is None
+    free = exact([Item("a", 0, 0)], [0])
+    assert free.status == "optimal" and gap(greedy([Item("a", 0, 0)], [0]), free) == 0.0

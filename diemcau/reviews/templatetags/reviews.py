@@ -3,16 +3,15 @@
 from django import template
 from django.utils.translation import gettext as _
 
+from diemcau.lib.numbers import format_money
 from diemcau.reviews.checks import flag_text
 
 register = template.Library()
 
 
 def format_vnd(value) -> str:
-    """12500000 → "12.500.000 ₫" (Vietnamese thousands separator)."""
-    if value in (None, ""):
-        return "—"
-    return f"{int(value):,}".replace(",", ".") + " ₫"
+    """12500000 → "12.500.000 ₫" (diemcau.lib.numbers, the project's one money format)."""
+    return format_money(value)
 
 
 @register.filter
@@ -41,3 +40,11 @@ def state_badge(task, now=None):
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
 
+
+
+@register.filter
+def compatibility_label(code) -> str:
+    """A stored compatibility code ("compatible") as the reader's words ("Tương thích")."""
+    from diemcau.standards.choices import Compatibility
+
+    return Compatibility(code).label if code in Compatibility.values else (code or "—")

@@ -60,8 +60,8 @@ def test_the_aggregate_page_shows_lists_focus_and_flags(submitted, province, cli
     client = client_for(province.staff)
     with django_assert_max_num_queries(30):
         page = client.get(reverse("reviews:aggregate", args=[submitted.pk])).content.decode()
-    assert format_vnd(8_000_000) == "8.000.000 ₫"
-    assert "8.000.000 ₫" in page and "4.500.000 ₫" in page
+    assert format_vnd(8_000_000) == "8.000.000\u00a0₫"
+    assert "8.000.000\u00a0₫" in page and "4.500.000\u00a0₫" in page
     focused = client.get(reverse("reviews:aggregate", args=[submitted.pk]) + "?focus=help_now").content.decode()
     assert "link network" in focused and "training microphone" not in focused
     flagged = client.get(reverse("reviews:aggregate", args=[submitted.pk]) + "?focus=flagged").content.decode()

@@ -48,7 +48,7 @@ def test_bandwidth_reason_names_the_figures():
     with translation.override("en"):
         assert render(outcome.reason) == "Primary link 1 Mbps < 1.2 Mbps"
     with translation.override("vi"):
-        assert render(outcome.reason) == "Đường truyền chính 1 Mbps < 1.2 Mbps"
+        assert render(outcome.reason) == "Đường truyền chính 1 Mbps < 1,2 Mbps"
 
 
 def test_reasons_read_like_the_issue_in_vietnamese():

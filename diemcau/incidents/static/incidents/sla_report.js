@@ -1,7 +1,8 @@
 /* The SLA report's charts; data from the json_script "sla-chart-data". */
 (function () {
   var data = JSON.parse(document.getElementById('sla-chart-data').textContent);
-  var opts = {responsive: true, maintainAspectRatio: false, scales: {y: {min: 0, max: 100}}};
+  var opts = {responsive: true, maintainAspectRatio: false, scales: {y: {min: 0, max: 100}},
+    plugins: {tooltip: window.DiemCau ? window.DiemCau.unitTooltip("%") : {}}};
   var month = document.getElementById('month-chart');
   if (month && data.months.length) {
     new Chart(month, {type: 'line', options: opts, data: {labels: data.months, datasets: [

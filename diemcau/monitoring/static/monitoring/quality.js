@@ -15,7 +15,7 @@
     return d.toLocaleString(locale, opts);
   }
 
-  function draw(id, labels, sets, yTitle) {
+  function draw(id, labels, sets, yTitle, unit) {
     if (charts[id]) { charts[id].destroy(); }
     charts[id] = new Chart(document.getElementById(id), {
       type: "line",
@@ -25,7 +25,7 @@
         interaction: {mode: "index", intersect: false},
         elements: {point: {radius: 0}, line: {borderWidth: 1.5}},
         scales: {x: {ticks: {maxTicksLimit: 8, autoSkip: true}}, y: {beginAtZero: true, title: {display: !!yTitle, text: yTitle}}},
-        plugins: {legend: {labels: {boxWidth: 12}}}
+        plugins: {legend: {labels: {boxWidth: 12}}, tooltip: window.DiemCau ? window.DiemCau.unitTooltip(unit) : {}}
       }
     });
   }
@@ -41,12 +41,12 @@
         draw("chart-loss", labels, [
           {label: box.dataset.labelLoss, data: s.loss, borderColor: "#dc3545", backgroundColor: "rgba(220,53,69,.15)", fill: true},
           {label: box.dataset.labelLossMax, data: s.loss_max, borderColor: "#fd7e14", borderDash: [4, 3]}
-        ], "%");
+        ], "%", "%");
         draw("chart-delay", labels, [
           {label: box.dataset.labelRtt, data: s.rtt, borderColor: "#0d6efd"},
           {label: box.dataset.labelJitter, data: s.jitter, borderColor: "#6f42c1"}
-        ], "ms");
-        draw("chart-mos", labels, [{label: box.dataset.labelMos, data: s.mos, borderColor: "#198754"}], "MOS");
+        ], "ms", "ms");
+        draw("chart-mos", labels, [{label: box.dataset.labelMos, data: s.mos, borderColor: "#198754"}], "MOS", "");
         charts["chart-mos"].options.scales.y.beginAtZero = false;
         charts["chart-mos"].options.scales.y.min = 1;
         charts["chart-mos"].options.scales.y.max = 4.5;

@@ -52,8 +52,8 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("incidents", "0007_sla_rules"),
-        ("core", "0003_outbox"),
+        ("incidents", "0008_vietnamese_order"),
+        ("core", "0005_outbox"),
     ]
 
     operations = [migrations.RunPython(forwards, backwards)]

@@ -1,0 +1,124 @@
+"""Every page the demo's users can open, in Chromium: what a new user meets in the first hour.
+
+The demo province is loaded once; one user of every role follows every link from the overview
+(at most two pages of each kind), at a desktop width; the site technician does it again on a
+phone. Then:
+
+- no page asks any host but this server for anything (the network may be closed);
+- every link a user is shown opens (no 403, 404 or 500 behind a link);
+- no Vietnamese page shows an English choice label, a raw code or a decimal point;
+- no page is wider than the screen: lists become cards on a phone, wide tables scroll inside.
+"""
+
+import os
+from collections import defaultdict
+
+import pytest
+
+from diemcau.core.tests.crawl import crawl
+from diemcau.core.tests.vietnamese import english_leaks
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# One demo user per role (README); the technician also opens everything on a phone.
+DEMO_USERS = ["lanhdao", "quantri", "chuyenvien", "truongxa", "kythuat", "vnpt", "thanhtra"]
+PHONE_USER = "kythuat"
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+
+
+def _reference_data():
+    """What the migrations put in a new database (transactional tests before this one flush it)."""
+    from diemcau.incidents.reference import load_reference
+    from diemcau.inventory.models import Term
+    from diemcau.inventory.reference import load_taxonomies
+    from diemcau.standards.services import load_default_standard
+
+    load_taxonomies(Term)
+    load_reference()
+    load_default_standard()
+
+
+@pytest.fixture(scope="module")
+def visits(django_db_setup, django_db_blocker, live_server, chromium, tmp_path_factory):
+    """``{"desktop": [Visit …], "phone": [Visit …]}``; the phone pages' screenshots in ``shots``."""
+    from diemcau.core.demo import DEMO_PASSWORD, load_demo
+
+    with django_db_blocker.unblock():
+        _reference_data()
+        load_demo(log=lambda line: None)
+        found = {"desktop": [], "phone": []}
+        for size, options, users in (("desktop", DESKTOP, DEMO_USERS), ("phone", PHONE, [PHONE_USER])):
+            for username in users:
+                context = chromium.new_context(base_url=live_server.url, locale="vi-VN", **options)
+                found[size] += crawl(context, live_server.url, username, password=DEMO_PASSWORD)
+                context.close()
+        yield found
+
+
+def _by_page(visits, problem):
+    out = defaultdict(list)
+    for visit in visits:
+        for item in problem(visit):
+            out[f"{visit.user} {visit.url}"].append(item)
+    return dict(out)
+
+
+def test_every_role_reaches_the_pages_of_its_work(visits):
+    reached = {(v.user, v.url.split("?")[0]) for v in visits["desktop"]}
+    assert len(visits["desktop"]) > 150
+    for user in DEMO_USERS:
+        assert (user, "/") in reached and (user, "/incidents/") in reached and (user, "/sites/") in reached
+    assert ("quantri", "/accounts/users/") in reached
+    assert any(u == "kythuat" and url.startswith("/sites/") and url.rstrip("/").split("/")[-1].isdigit()
+               for u, url in reached)
+
+
+def test_it_requests_nothing_from_another_host_on_any_page(visits):
+    everything = visits["desktop"] + visits["phone"]
+    assert any(v.url == "/api/v1/docs" for v in everything), "the API docs must be among the pages"
+    assert _by_page(everything, lambda v: v.external) == {}
+    assert _by_page(everything, lambda v: v.failed) == {}
+
+
+def test_every_link_a_user_is_shown_opens(visits):
+    broken = [(v.user, v.url, v.status, v.referrer) for v in visits["desktop"] + visits["phone"] if v.status >= 400]
+    assert broken == []
+
+
+# Swagger UI, the API's documentation for programmers, is in English by design.
+ENGLISH_BY_DESIGN = {"/api/v1/docs"}
+
+
+def test_no_vietnamese_page_shows_english_words_codes_or_decimal_points(visits):
+    pages = [v for v in visits["desktop"] + visits["phone"] if v.url not in ENGLISH_BY_DESIGN]
+    assert _by_page(pages, lambda v: english_leaks(v.text)) == {}
+
+
+def test_no_page_is_wider_than_the_screen(visits):
+    too_wide = {f"{v.user} {v.url} ({v.viewport} px)": v.scroll_width
+                for v in visits["desktop"] + visits["phone"] if v.scroll_width > v.viewport}
+    assert too_wide == {}
+
+
+def test_the_home_page_the_incident_list_and_the_site_page_fit_a_phone(live_server, chromium, visits, tmp_path):
+    """Screenshots of the three pages a technician uses most, checked for sideways scrolling."""
+    from diemcau.core.demo import DEMO_PASSWORD
+    from diemcau.core.tests.crawl import sign_in
+
+    site_page = next(v.url for v in visits["phone"] if v.url.startswith("/sites/") and v.url[7:-1].isdigit())
+    context = chromium.new_context(base_url=live_server.url, locale="vi-VN", **PHONE)
+    page = context.new_page()
+    sign_in(page, PHONE_USER, DEMO_PASSWORD)
+    folder = os.environ.get("SCREENSHOT_DIR") or str(tmp_path)
+    for name, url in (("home", "/"), ("incidents", "/incidents/"), ("site", site_page)):
+        page.goto(url)
+        page.screenshot(path=f"{folder}/phone-{name}.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, url
+    # The incident list is cards: each incident's status, holder and due time without a sideways swipe.
+    page.goto("/incidents/")
+    first_card = page.locator("table.table-cards tbody tr").first
+    box = first_card.bounding_box()
+    assert box["width"] <= 390 and box["x"] >= 0
+    assert "Trạng thái" in first_card.inner_text()
+    context.close()
