@@ -348,6 +348,8 @@ INCIDENT_WEBHOOK_TIMEOUT = env_int("INCIDENT_WEBHOOK_TIMEOUT", 10)
 # Monitoring: retention, alert patterns, the agents' targets, device polling.
 MONITORING_RAW_DAYS = env_int("MONITORING_RAW_DAYS", 7)
 MONITORING_MAX_AGE_DAYS = env_int("MONITORING_MAX_AGE_DAYS", 30)
+# Of one agent result, only the fields the contract names are stored, and at most this many bytes of them.
+MONITORING_MAX_RESULT_BYTES = env_int("MONITORING_MAX_RESULT_BYTES", 4096)
 MONITORING_MINUTE_ROLLUP_DAYS = env_int("MONITORING_MINUTE_ROLLUP_DAYS", 35)
 MONITORING_HOUR_ROLLUP_DAYS = env_int("MONITORING_HOUR_ROLLUP_DAYS", 400)
 MONITORING_DAY_ROLLUP_DAYS = env_int("MONITORING_DAY_ROLLUP_DAYS", 3650)

@@ -25,7 +25,11 @@ class DiemcauAppConfig(AppConfig):
       standards app folds every app's findings into each site's verdict;
     - ``link_quality``: dotted path of ``f(site_ids, now) -> {site_id: {"rtt_ms",
       "jitter_ms", "loss_pct", "days"}}``, the measured link quality the
-      standards app judges NET-RTT, NET-JITTER and NET-LOSS against.
+      standards app judges NET-RTT, NET-JITTER and NET-LOSS against;
+    - ``site_retired``: dotted path of ``f(site, user) -> [text, …]``, called
+      inside the transaction that retires a site: what the app stopped because
+      of it (the monitoring app revokes the site's agent token), said to the
+      person who retired it.
 
     The API router in ``<app>/api.py`` (``router``) is mounted at
     ``/api/v1/`` automatically. Demo data comes from ``<app>/demo.py``
@@ -42,6 +46,7 @@ class DiemcauAppConfig(AppConfig):
     overview_panel: str | None = None
     stability_inputs: str | None = None
     link_quality: str | None = None
+    site_retired: str | None = None
 
 
 class CoreConfig(DiemcauAppConfig):

@@ -38,6 +38,20 @@ CONFIG = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_application(), config=CONFIG)
 
 
+@pytest.fixture(autouse=True)
+def _one_connection():
+    """As Django's test client does: the requests run inside the test's transaction, so the end of a
+    request must not close the database connection (schemathesis calls the WSGI application directly)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def bearers(province):
     """A little data of every kind (so ids in paths sometimes name something real) and one token per role."""
@@ -51,8 +65,14 @@ def bearers(province):
     return headers
 
 
+# How many cases and requests ran: printed at the end of the run (conftest.py), kept in the CI log.
+CALLS = {"cases": 0, "requests": 0}
+
+
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case, bearers):
+    CALLS["cases"] += 1
     for headers in bearers.values():
+        CALLS["requests"] += 1
         case.call_and_validate(headers=headers)
