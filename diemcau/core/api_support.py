@@ -103,7 +103,16 @@ def install(api) -> None:
 
 
 def document_errors(schema: dict) -> dict:
-    """Add the error statuses and their body to every operation of an OpenAPI document."""
+    """Add the error statuses and their body to every operation of an OpenAPI document.
+
+    Also: a query parameter is a string or absent, never JSON ``null``; ``x: str | None = None`` is
+    documented as an optional string, which is what a client can send.
+    """
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                if parameter.get("in") == "query":
+                    parameter["schema"] = _not_null(parameter.get("schema", {}))
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     schemas["Error"] = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
     for path in schema.get("paths", {}).values():
@@ -115,3 +124,15 @@ def document_errors(schema: dict) -> dict:
                 answer = operation["responses"][str(status)]
                 answer.setdefault("content", {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}})
     return schema
+
+
+def _not_null(spec: dict) -> dict:
+    options = spec.get("anyOf")
+    if not options or not any(o.get("type") == "null" for o in options):
+        return spec
+    rest = [o for o in options if o.get("type") != "null"]
+    kept = {k: v for k, v in spec.items() if k not in ("anyOf", "default")}
+    kept.update(rest[0] if len(rest) == 1 else {"anyOf": rest})
+    if spec.get("default") is not None:
+        kept["default"] = spec["default"]
+    return kept

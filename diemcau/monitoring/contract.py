@@ -71,6 +71,9 @@ def _known() -> dict:
 def known_fields(kind: str, fields: dict) -> dict:
     """The result's fields the schema knows for its kind; anything else is not stored."""
     names = _known()[kind]
+    if names.keys() >= fields.keys() and all(  # the usual case, checked first: nothing to drop
+            names[k] is None or not isinstance(v, dict) or names[k] >= v.keys() for k, v in fields.items()):
+        return fields
     kept = {}
     for key, value in fields.items():
         if key not in names:

@@ -8,7 +8,7 @@ Each generated case is sent twice, with the token of a commune's technician
 everything and changes nothing), through the real WSGI application.
 
 It runs in ``.ci/run`` (once, on PostgreSQL) with ``SCHEMATHESIS=1``; the
-examples per operation are ``SCHEMATHESIS_EXAMPLES`` (default 25). In the
+examples per operation are ``SCHEMATHESIS_EXAMPLES`` (default 25; CI uses 10). In the
 ordinary suite it is skipped: its thousands of requests would add minutes
 to every ``make test``.
 """
