@@ -50,7 +50,10 @@ def check_result(item) -> str | None:
     reasons = []
     for error in validator.iter_errors(item):
         where = "/".join(str(part) for part in error.instance_path)
-        reasons.append(f"{where}: {error.message}" if where else error.message)
+        message = error.message
+        if error.kind.name == "enum":  # name every allowed value, not "or 2 other candidates"
+            message = f"{error.instance!r} is not one of {', '.join(str(o) for o in error.kind.options)}"
+        reasons.append(f"{where}: {message}" if where else message)
         if len(reasons) == 3:
             break
     return "; ".join(reasons)

@@ -66,7 +66,7 @@ def test_known_fields_above_the_size_cap_are_refused(province, token, settings):
     settings.MONITORING_MAX_RESULT_BYTES = 1000
     long_error = probe(error="timeout " * 500)
     answer = post(token, batch(long_error)).json()
-    assert answer["accepted"] == [] and "bytes" in answer["rejected"][0]["reason"]
+    assert answer["accepted"] == [] and "1000" in answer["rejected"][0]["reason"]
 
 
 def test_retiring_a_site_revokes_its_agent_token_and_says_so(province, token, client_for):
@@ -74,7 +74,7 @@ def test_retiring_a_site_revokes_its_agent_token_and_says_so(province, token, cl
     response = client_for(province.admin).post(reverse("inventory:site_retire", args=[province.site_a.pk]),
                                                follow=True)
     shown = [str(m) for m in response.context["messages"]]
-    assert any("token" in m and token[:10] in m for m in shown), shown
+    assert any(token[:10] in m for m in shown), shown
     assert AgentToken.objects.get(site=province.site_a).revoked_at is not None
     assert post(token, batch(probe())).status_code == 401
 
