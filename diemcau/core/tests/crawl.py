@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 from django.urls import Resolver404, resolve
+from playwright.sync_api import Error as PlaywrightError
 
 from diemcau.testing import PASSWORD
 
@@ -58,6 +59,8 @@ def wanted(url: str) -> bool:
 
 def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.goto("/accounts/login/")
+    if "/accounts/login/" not in page.url:
+        return  # this browser is signed in already
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
@@ -101,7 +104,12 @@ def crawl(context, base_url: str, username: str, *, password: str = PASSWORD, pe
             continue
         kinds[key] = kinds.get(key, 0) + 1
         current["external"], current["failed"] = [], []
-        response = page.goto(url, wait_until="load")
+        try:
+            response = page.goto(url, wait_until="load")
+        except PlaywrightError as error:
+            if "Download is starting" in str(error):
+                continue  # a link to a file (a template, an export): not a page
+            raise
         _settle(page, current["pending"])
         timing = page.evaluate("performance.getEntriesByType('navigation')[0].duration")
         visit = Visit(
