@@ -16,7 +16,7 @@ from diemcau.testing import PASSWORD
 
 # Links that download a file, act, leave, or return JSON for the pages' scripts: not pages to open.
 SKIP_PREFIXES = ("/accounts/logout", "/i18n/", "/media/", "/static/", "/monitoring/metrics")
-SKIP_SUFFIXES = (".xlsx", ".yaml", ".json", ".csv", "/photo/")
+SKIP_SUFFIXES = (".xlsx", ".yaml", ".json", ".csv", ".docx", ".pdf", ".ics", ".zip", ".png", "/photo/")
 # Query parameters that only page or sort a list already opened.
 NAVIGATION_PARAMS = {"page", "sort"}
 
