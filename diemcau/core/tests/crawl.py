@@ -65,6 +65,15 @@ def sign_in(page, username: str, password: str = PASSWORD) -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    if "/accounts/mfa/" in page.url:  # the second step (administrators): the code their phone would show
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from diemcau.conftest import totp_now
+
+        device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+        page.fill("#id_code", totp_now(device))
+        page.click("button[type=submit]")
+        page.wait_for_url(lambda url: "/accounts/mfa/" not in url)
 
 
 def crawl(context, base_url: str, username: str, *, password: str = PASSWORD, per_kind: int = 2,
@@ -142,10 +151,11 @@ def _settle(page, pending: set, quiet_ms: int = 150, limit_ms: int = 5000) -> No
 
 
 # What a reader sees: the rendered text, and the words shown in tooltips and empty fields.
-# Text in code, pre and kbd elements is technical on purpose (a rule, a key, a command) and left out.
+# Text in code, pre and kbd elements is technical on purpose (a rule, a key, a command) and left out,
+# and so is text marked as English (lang="en": the English name of a reference term, shown to edit it).
 _VISIBLE_TEXT = """() => {
   let body = document.body.innerText;
-  for (const el of document.querySelectorAll('code, pre, kbd, samp')) { body = body.replace(el.innerText, ' '); }
+  for (const el of document.querySelectorAll('code, pre, kbd, samp, [lang^="en"]')) { body = body.replace(el.innerText, ' '); }
   const bits = [body];
   for (const el of document.querySelectorAll('[title], [placeholder], [aria-label], img[alt]')) {
     for (const name of ['title', 'placeholder', 'aria-label', 'alt']) {
