@@ -94,7 +94,9 @@ def crawl(context, base_url: str, username: str, *, password: str = PASSWORD, pe
 
     def on_failed(request):
         current["pending"].discard(request)
-        current["failed"].append(request.url)
+        # A fetch cut short by leaving the page (net::ERR_ABORTED) did not fail.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            current["failed"].append(request.url)
 
     page.on("request", on_request)
     page.on("requestfinished", on_finished)
