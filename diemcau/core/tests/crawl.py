@@ -80,6 +80,7 @@ def crawl(context, base_url: str, username: str, *, password: str = PASSWORD, pe
           limit: int = 400, start: str = "/") -> list[Visit]:
     """Every page ``username`` reaches from ``start``; at most ``per_kind`` pages of each kind."""
     origin = urlsplit(base_url)
+    context.set_default_timeout(90_000)  # a busy test machine, not a slow page: the weight bench times pages
     page = context.new_page()
     current: dict = {"external": [], "failed": [], "pending": set()}
 
