@@ -108,6 +108,8 @@ def setup(args):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # Production settings serve hashed static files from the manifest: collect them as a server would.
+    call_command("collectstatic", interactive=False, verbosity=0)
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
