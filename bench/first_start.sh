@@ -42,4 +42,4 @@ step "make demo" "$t3" "$t4"
 step "diemcau run → sign-in page answers" "$t4" "$t5"
 step "total" "$t0" "$t5"
 echo "the demo, per app:"
-grep -E '^· |^  \([0-9.]+ s\)$' "$work/demo.log" | paste - - | sed 's/^/  /'
+grep -E '^· |^  \([0-9.]+ s|^demo loaded' "$work/demo.log" | sed 's/^/  /'

@@ -101,10 +101,15 @@ class Client:
 def setup(args):
     from throwaway import configure
 
+    # The sessions made here must be valid in gunicorn: one key for both.
+    os.environ["SECRET_KEY"] = "bench-" + uuid.uuid4().hex
+
     configure("meeting_day", postgres=args.postgres)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    # Production settings serve hashed static files from the manifest: collect them as a server would.
+    call_command("collectstatic", interactive=False, verbosity=0)
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
@@ -165,8 +170,8 @@ def setup(args):
         starts_at=now + dt.timedelta(minutes=100), ends_at=now + dt.timedelta(minutes=160), level="provincial",
         importance="normal")[0]
     return {
-        "meeting": meeting, "small": small, "sites": sites, "raws": raws,
-        "techs": [(u, session_for(u), s) for u, s in zip(techs, sites, strict=True)],
+        "meeting": meeting, "meeting_pk": meeting.pk, "small": small, "raws": raws,
+        "techs": [(session_for(u), s.pk, s.code) for u, s in zip(techs, sites, strict=True)],
         "viewers": [session_for(v) for v in viewers], "viewer_users": viewers,
     }
 
@@ -216,13 +221,15 @@ def agent_body(n=1):
     return json.dumps({"agent_version": "bench", "hostname": "PC", "results": rounds})
 
 
-def run_load(args, data, stats):
-    meeting = data["meeting"]
+READY_TILE = re.compile(r'id="site-([^"]+)" data-state="ready"')
+
+
+def _role(name, args, data, pending, deadline, out):
+    """One load generator process (its own GIL): agents, boards or technicians, with threads."""
+    stats = Stats()
     stop = threading.Event()
-    deadline = time.monotonic() + args.seconds
-    pending = {}          # site code → time of its last confirmation
-    seen = defaultdict(dict)  # site code → {board index: latency}
-    pending_lock = threading.Lock()
+    meeting_pk = data["meeting_pk"]
+    seen = defaultdict(dict)
 
     def agents(share):
         clients = {}
@@ -242,6 +249,8 @@ def run_load(args, data, stats):
                 except OSError as exc:
                     ok, status = False, str(exc)
                 stats.add("agent upload", time.perf_counter() - started, ok, status)
+                if stop.is_set():
+                    return
             time.sleep(max(0.0, 5.0 - (time.monotonic() - cycle)))
 
     def board_tab(index):
@@ -250,17 +259,21 @@ def run_load(args, data, stats):
         time.sleep(random.uniform(0, 2))
         while not stop.is_set():
             started = time.perf_counter()
-            status, body = client.request("GET", f"/meetings/{meeting.pk}/board/live/?key={key}")
+            status, body = client.request("GET", f"/meetings/{meeting_pk}/board/live/?key={key}")
             elapsed = time.perf_counter() - started
             if status == 200:
                 stats.add("board (new picture)", elapsed, True)
                 text = body.decode()
                 key = re.search(r'data-key="([^"]+)"', text).group(1)
-                now = time.monotonic()
-                with pending_lock:
-                    for code, t0 in list(pending.items()):
-                        if f'id="site-{code}" data-state="ready"' in text and index not in seen[code]:
-                            seen[code][index] = now - t0
+                now = time.time()
+                ready = set(READY_TILE.findall(text))
+                for code in ready - set(seen):
+                    t0 = pending.get(code)
+                    if t0 is not None:
+                        seen[code][index] = now - t0
+                for code in ready & set(seen):
+                    if index not in seen[code] and pending.get(code) is not None:
+                        seen[code][index] = now - pending[code]
             elif status == 204:
                 stats.add("board (nothing moved, 204)", elapsed, True)
             else:
@@ -268,61 +281,95 @@ def run_load(args, data, stats):
             time.sleep(max(0.0, 2.0 - elapsed))
 
     def technicians(share):
-        for _user, session, site in share:
-            if stop.is_set():
-                return
+        for session, site_pk, code in share:
             client = Client(args.port, session)
-            for name, path in (("my checks", "/meetings/my-checks/"),
-                               ("check page", f"/meetings/{meeting.pk}/check/{site.pk}/")):
+            for page, path in (("my checks", "/meetings/my-checks/"),
+                               ("check page", f"/meetings/{meeting_pk}/check/{site_pk}/")):
                 started = time.perf_counter()
                 status, _ = client.request("GET", path)
-                stats.add(name, time.perf_counter() - started, status == 200, status)
+                stats.add(page, time.perf_counter() - started, status == 200, status)
             for item in MANUAL:
                 time.sleep(random.uniform(0.5, 2.0))   # a thumb, not a script
                 started = time.perf_counter()
                 if item == MANUAL[-1]:
-                    with pending_lock:
-                        pending[site.code] = time.monotonic()
-                status, _ = client.request("POST", f"/meetings/{meeting.pk}/check/{site.pk}/mark/",
+                    pending[code] = time.time()
+                status, _ = client.request("POST", f"/meetings/{meeting_pk}/check/{site_pk}/mark/",
                                            body=f"item={item}&outcome=pass",
                                            headers={"Content-Type": "application/x-www-form-urlencoded",
                                                     "HX-Request": "true"})
                 stats.add("check tap (htmx)", time.perf_counter() - started, status == 200, status)
-            if time.monotonic() > deadline:
-                return
-
-    def worker():
-        from diemcau.meetings import jobs
-        from diemcau.monitoring import tasks
-
-        while not stop.wait(30):
-            started = time.perf_counter()
-            tasks.process_new_samples(settle=dt.timedelta(seconds=3))
-            jobs.evidence_scan()
-            jobs.chase_scan()
-            stats.add("worker jobs (in process)", time.perf_counter() - started, True)
+                if stop.is_set():
+                    return
 
     threads = []
-    agent_threads = 6
-    for k in range(agent_threads):
-        threads.append(threading.Thread(target=agents, args=(range(k, len(data["raws"]), agent_threads),)))
-    for k in range(args.boards):
-        threads.append(threading.Thread(target=board_tab, args=(k,)))
-    techs = data["techs"][:]
-    random.shuffle(techs)
-    tech_threads = 30
-    for k in range(tech_threads):
-        threads.append(threading.Thread(target=technicians, args=(techs[k::tech_threads],)))
-    threads.append(threading.Thread(target=worker))
-    started = time.monotonic()
+    if name == "agents":
+        for k in range(30):
+            threads.append(threading.Thread(target=agents, args=(range(k, len(data["raws"]), 30),)))
+    elif name == "boards":
+        threads += [threading.Thread(target=board_tab, args=(k,)) for k in range(args.boards)]
+    else:
+        techs = data["techs"][:]
+        random.shuffle(techs)
+        threads += [threading.Thread(target=technicians, args=(techs[k::30],)) for k in range(30)]
     for thread in threads:
         thread.daemon = True
         thread.start()
-    time.sleep(args.seconds)
+    time.sleep(max(0.0, deadline - time.time()))
     stop.set()
     for thread in threads:
         thread.join(30)
-    return time.monotonic() - started, pending, seen
+    out.put((name, dict(stats.times), dict(stats.errors), stats.samples, {k: dict(v) for k, v in seen.items()}))
+
+
+def _worker(deadline, out):
+    """The worker's jobs every 30 s (roll-ups and alerts, measured check items, chasing), as ``diemcau worker``."""
+    from django.db import connection
+
+    from diemcau.meetings import jobs
+    from diemcau.monitoring import tasks
+
+    times = []
+    connection.close()
+    while time.time() + 30 < deadline:
+        time.sleep(30)
+        started = time.perf_counter()
+        tasks.process_new_samples(settle=dt.timedelta(seconds=3))
+        jobs.evidence_scan()
+        jobs.chase_scan()
+        times.append(time.perf_counter() - started)
+    out.put(("worker", {"worker jobs (separate process)": times}, {}, 0, {}))
+
+
+def run_load(args, data, stats):
+    import multiprocessing
+
+    from django.db import connection
+
+    connection.close()   # children are forked: none may share the parent's connection
+    context = multiprocessing.get_context("fork")
+    manager = context.Manager()
+    pending = manager.dict()
+    out = context.Queue()
+    started = time.time()
+    deadline = started + args.seconds
+    processes = [context.Process(target=_role, args=(name, args, data, pending, deadline, out))
+                 for name in ("agents", "boards", "technicians")]
+    processes.append(context.Process(target=_worker, args=(deadline, out)))
+    for process in processes:
+        process.start()
+    seen = defaultdict(dict)
+    for _ in processes:
+        name, times, errors, samples, observed = out.get(timeout=args.seconds + 300)
+        for page, values in times.items():
+            stats.times[page] += values
+        for page, n in errors.items():
+            stats.errors[page] += n
+        stats.samples += samples
+        for code, boards in observed.items():
+            seen[code].update(boards)
+    for process in processes:
+        process.join(60)
+    return time.time() - started, dict(pending), seen
 
 
 def main():
@@ -344,7 +391,7 @@ def main():
     q_small, t_small = board_queries(data["small"], viewer)
     q_large, t_large = board_queries(data["meeting"], viewer)
     connection.close()
-    env = dict(os.environ, DEBUG="0", SECRET_KEY="bench-" + uuid.uuid4().hex, ALLOWED_HOSTS="127.0.0.1",
+    env = dict(os.environ, DEBUG="0", ALLOWED_HOSTS="127.0.0.1",
                DATABASE_URL=os.environ["DATABASE_URL"], DIEMCAU_DATA_DIR=str(settings.DATA_DIR))
     server = start_gunicorn(args, env)
     stats = Stats()

@@ -9,7 +9,6 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Swagger
 from ninja.security import HttpBearer, django_auth
@@ -17,6 +16,7 @@ from ninja.security import HttpBearer, django_auth
 from diemcau import __version__
 from diemcau.accounts import throttle
 from diemcau.accounts.models import ApiToken
+from diemcau.core import api_support
 from diemcau.core.apps import DiemcauAppConfig
 
 
@@ -33,7 +33,14 @@ class TokenAuth(HttpBearer):
 
 
 
-api = NinjaAPI(
+class DiemcauAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The document lists the error answers of every operation (401, 403, 404, 422) and their body."""
+        return api_support.document_errors(super().get_openapi_schema(path_prefix=path_prefix,
+                                                                        path_params=path_params))
+
+
+api = DiemcauAPI(
     title="Điểm Cầu API",
     version=__version__,
     description=str(_("Sites, devices, links and organisations of the province's conference system.")),
@@ -54,12 +61,8 @@ def index(request):
             "openapi": "/api/v1/openapi.json"}
 
 
-@api.exception_handler(ValidationError)
-def validation_error(request, exc: ValidationError):
-    """Model validation (the same clean() the forms use) answers 422, keyed by field."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
-    detail = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
-    return api.create_response(request, {"detail": detail, "errors": errors}, status=422)
+# Every error is JSON with a documented status: see diemcau/core/api_support.py.
+api_support.install(api)
 
 
 for config in apps.get_app_configs():

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: whatever any layer answers under /api/ with an error is JSON (diemcau/core/api_support.py).
+    "diemcau.core.middleware.ApiErrorsAsJson",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -349,6 +351,8 @@ INCIDENT_UNSTABLE_DAYS = env_int("INCIDENT_UNSTABLE_DAYS", 30)
 # Monitoring: retention, alert patterns, the agents' targets, device polling.
 MONITORING_RAW_DAYS = env_int("MONITORING_RAW_DAYS", 7)
 MONITORING_MAX_AGE_DAYS = env_int("MONITORING_MAX_AGE_DAYS", 30)
+# Of one agent result, only the fields the contract names are stored, and at most this many bytes of them.
+MONITORING_MAX_RESULT_BYTES = env_int("MONITORING_MAX_RESULT_BYTES", 4096)
 MONITORING_MINUTE_ROLLUP_DAYS = env_int("MONITORING_MINUTE_ROLLUP_DAYS", 35)
 MONITORING_HOUR_ROLLUP_DAYS = env_int("MONITORING_HOUR_ROLLUP_DAYS", 400)
 MONITORING_DAY_ROLLUP_DAYS = env_int("MONITORING_DAY_ROLLUP_DAYS", 3650)

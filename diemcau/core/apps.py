@@ -26,6 +26,10 @@ class DiemcauAppConfig(AppConfig):
     - ``link_quality``: dotted path of ``f(site_ids, now) -> {site_id: {"rtt_ms",
       "jitter_ms", "loss_pct", "days"}}``, the measured link quality the
       standards app judges NET-RTT, NET-JITTER and NET-LOSS against;
+    - ``site_retired``: dotted path of ``f(site, user) -> [text, …]``, called
+      inside the transaction that retires a site: what the app stopped because
+      of it (the monitoring app revokes the site's agent token), said to the
+      person who retired it.
     - ``notice_topics``: ``((topic, label), …)``, the topics of the messages
       the app sends through ``core.outbox`` (the first part of their kind:
       ``incident`` of ``incident.escalated``), for which each user chooses
@@ -46,6 +50,7 @@ class DiemcauAppConfig(AppConfig):
     overview_panel: str | None = None
     stability_inputs: str | None = None
     link_quality: str | None = None
+    site_retired: str | None = None
     notice_topics: tuple = ()
 
 

@@ -1,4 +1,5 @@
-"""Collecting the panels other apps contribute to the site page and the overview."""
+"""Collecting what other apps contribute: panels of the site page and the overview, and what they do
+when a site is retired."""
 
 from django.apps import apps
 from django.utils.module_loading import import_string
@@ -27,3 +28,13 @@ def site_panels(request, site) -> list[dict]:
 
 def overview_panels(request) -> list[dict]:
     return _panels("overview_panel", request)
+
+
+def site_retired(site, user) -> list[str]:
+    """Let every app stop what it does for a retired site; what they did, to tell the person."""
+    notices = []
+    for config in apps.get_app_configs():
+        dotted = getattr(config, "site_retired", None) if isinstance(config, DiemcauAppConfig) else None
+        if dotted:
+            notices.extend(import_string(dotted)(site, user))
+    return notices

@@ -6,14 +6,17 @@ a step that makes no sense for the incident's state, 422.
 """
 
 from datetime import datetime
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+from pydantic import StringConstraints
 
+from diemcau.core.api_support import Pagination
 from diemcau.incidents import access, live, services
 from diemcau.incidents.choices import Channel, ClockState, Severity
 from diemcau.incidents.models import Clock
@@ -141,7 +144,8 @@ class EventOut(Schema):
 
 class IncidentIn(Schema):
     site: str = Field(..., description="Site code, e.g. X-14-01")
-    symptoms: list[str] = Field(..., description="Symptom codes of the taxonomy, e.g. audio_loss")
+    symptoms: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
+        ..., min_length=1, description="Symptom codes of the taxonomy, e.g. audio_loss")
     description: str = ""
     severity: Severity = Severity.NORMAL
     suspected_cause: str | None = Field(None, description="Cause code; network routes to the link's operator")
@@ -199,7 +203,7 @@ def _incident(user, code):
 
 
 @router.get("", response=list[IncidentOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_incidents(request, filters: Query[IncidentFilters]):
     qs = _detail_qs(request.user)
     if filters.status:

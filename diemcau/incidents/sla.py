@@ -69,7 +69,7 @@ class Calendars:
 
     def __init__(self, days: WorkCalendar | None = None):
         self.days = days if days is not None else province_calendar()
-        self._by_hours = {self.days.spans: self.days}
+        self._by_hours: dict[str, WorkCalendar] = {}
         self._always = AroundTheClock()
 
     def for_clock(self, around_the_clock: bool, hours: str = ""):
@@ -77,9 +77,10 @@ class Calendars:
             return self._always
         if not hours:
             return self.days
-        calendar = WorkCalendar(hours=hours, extra_holidays=self.days.extra_holidays,
-                                extra_working_days=self.days.extra_working_days, tz=self.days.tz)
-        return self._by_hours.setdefault(calendar.spans, calendar)
+        if hours not in self._by_hours:
+            self._by_hours[hours] = WorkCalendar(hours=hours, extra_holidays=self.days.extra_holidays,
+                                                 extra_working_days=self.days.extra_working_days, tz=self.days.tz)
+        return self._by_hours[hours]
 
 
 @dataclass
@@ -289,12 +290,15 @@ def derive(events, *, policies: PolicyBook | None = None, calendar: WorkCalendar
     status, severity, important, before_wait = Status.NEW, Severity.NORMAL, False, Status.NEW
     holder_id, waiting_on, duplicate_of = None, "", None
 
+    book = [policies]
+
     def targets_of(event) -> Targets:
         snapshot = (event.data or {}).get("sla")
         if snapshot:
             return Targets.from_snapshot(snapshot)
-        book = policies if policies is not None else PolicyBook()
-        return book.effective(severity, holder_id, important)
+        if book[0] is None:  # read once, and only for steps written before targets were fixed in them
+            book[0] = PolicyBook()
+        return book[0].effective(severity, holder_id, important)
 
     def current():
         return holdings[-1] if holdings and holdings[-1].ended_at is None else None

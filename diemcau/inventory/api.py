@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from diemcau.core.api_support import Pagination
 from diemcau.core.filtering import api_filter
 from diemcau.core.history import snapshot
 from diemcau.core.models import ChangeVia
@@ -46,20 +47,29 @@ class SiteOut(Schema):
     retired_at: datetime | None
 
 
+# Inputs: a field left out of a PATCH is not touched; a field given must be of its type. Only what the
+# model allows to be empty accepts null: `null` for a text or list answers 422, never a database error.
+
 class SiteIn(Schema):
-    organization: str | None = None
-    code: str | None = None
-    name: str | None = None
-    room: str | None = None
-    address: str | None = None
-    is_hub: bool | None = None
-    seats: int | None = None
-    meetings_per_month: int | None = None
+    organization: str = Field("", max_length=40)
+    code: str = Field("", max_length=40)
+    name: str = Field("", max_length=200)
+    room: str = Field("", max_length=200)
+    address: str = Field("", max_length=300)
+    is_hub: bool = False
+    seats: int | None = Field(None, ge=0, le=2000)
+    meetings_per_month: int | None = Field(None, ge=0, le=200)
     has_ups: bool | None = None
-    ups_model: str | None = None
-    ups_runtime_min: int | None = None
-    backup_plan: str | None = None
-    notes: str | None = None
+    ups_model: str = Field("", max_length=120)
+    ups_runtime_min: int | None = Field(None, ge=0, le=24 * 60)
+    backup_plan: str = ""
+    notes: str = ""
+
+
+class SiteCreate(SiteIn):
+    organization: str = Field(..., min_length=1, max_length=40)
+    code: str = Field(..., min_length=1, max_length=40)
+    name: str = Field(..., min_length=1, max_length=200)
 
 
 class DeviceOut(Schema):
@@ -82,21 +92,26 @@ class DeviceOut(Schema):
 
 
 class DeviceIn(Schema):
-    site: str | None = None
-    group: str | None = None
-    manufacturer: str | None = None
-    model: str | None = None
-    serial: str | None = None
-    firmware: str | None = None
-    software: str | None = None
-    year: int | None = None
-    condition: str | None = None
-    quantity: int | None = None
-    protocols: list[str] | None = None
-    video_codecs: list[str] | None = None
-    audio_codecs: list[str] | None = None
+    site: str = Field("", max_length=40)
+    group: str = Field("", max_length=40)
+    manufacturer: str = Field("", max_length=80)
+    model: str = Field("", max_length=120)
+    serial: str = Field("", max_length=80)
+    firmware: str = Field("", max_length=80)
+    software: str = Field("", max_length=120)
+    year: int | None = Field(None, ge=1990, le=2100)
+    condition: str = Field("", max_length=40)
+    quantity: int = Field(1, ge=1, le=500)
+    protocols: list[str] = []
+    video_codecs: list[str] = []
+    audio_codecs: list[str] = []
     max_resolution: Resolution | None = None
-    notes: str | None = None
+    notes: str = ""
+
+
+class DeviceCreate(DeviceIn):
+    site: str = Field(..., min_length=1, max_length=40)
+    group: str = Field(..., min_length=1, max_length=40)
 
 
 class LinkOut(Schema):
@@ -114,14 +129,19 @@ class LinkOut(Schema):
 
 
 class LinkIn(Schema):
-    role: LinkRole | None = None
-    provider: str | None = None
-    kind: str | None = None
-    medium: LinkMedium | None = None
-    down_mbps: Decimal | None = None
-    up_mbps: Decimal | None = None
-    circuit_id: str | None = None
-    notes: str | None = None
+    role: LinkRole = LinkRole.PRIMARY
+    provider: str | None = Field(None, max_length=40)
+    kind: str = Field("", max_length=40)
+    medium: LinkMedium = LinkMedium.FIBRE
+    down_mbps: Decimal | None = Field(None, ge=0, le=100000, max_digits=8, decimal_places=2)
+    up_mbps: Decimal | None = Field(None, ge=0, le=100000, max_digits=8, decimal_places=2)
+    circuit_id: str = Field("", max_length=80)
+    notes: str = ""
+
+
+class LinkCreate(LinkIn):
+    kind: str = Field(..., min_length=1, max_length=40)
+    medium: LinkMedium
 
 
 # The query parameters of the lists (documented in the OpenAPI); each list filters through the same
@@ -159,7 +179,7 @@ LINKS = Link.objects.select_related("site", "site__organization", "provider", "k
 # Organisations -------------------------------------------------------------------
 
 @router.get("/organizations", response=list[OrganizationOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_organizations(request):
     return scope(Organization.objects.filter(is_active=True), request.user).select_related("kind").order_by("code")
 
@@ -172,7 +192,7 @@ def get_organization(request, org_id: int):
 # Sites --------------------------------------------------------------------------------
 
 @router.get("/sites", response=list[SiteOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_sites(request, filters: Query[SiteFilters]):
     params = {"q": filters.q, "organization": filters.organization, "retired": filters.include_retired or None}
     qs = api_filter(SiteFilterSet, params, scope(Site.objects.all(), request.user).select_related("organization"))
@@ -190,7 +210,7 @@ def _apply(obj, data: dict):
 
 
 @router.post("/sites", response={201: SiteOut})
-def create_site(request, payload: SiteIn):
+def create_site(request, payload: SiteCreate):
     data = payload.dict(exclude_unset=True)
     orgs = access.organizations_where_user_adds_sites(request.user)
     org = orgs.filter(code=data.pop("organization", None) or "").first()
@@ -228,7 +248,7 @@ def retire_site(request, site_id: int):
 # Devices -----------------------------------------------------------------------------
 
 @router.get("/devices", response=list[DeviceOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_devices(request, filters: Query[DeviceFilters]):
     qs = scope(Device.objects.all(), request.user).select_related("site", "group", "condition")
     return api_filter(DeviceFilterSet, filters.dict(), qs).order_by("site__code", "pk")
@@ -251,7 +271,7 @@ def _device_terms(data: dict) -> dict:
 
 
 @router.post("/devices", response={201: DeviceOut})
-def create_device(request, payload: DeviceIn):
+def create_device(request, payload: DeviceCreate):
     data = _device_terms(payload.dict(exclude_unset=True))
     site = access.sites_for_user(request.user).filter(code=data.pop("site", None) or "").first()
     if site is None:
@@ -293,7 +313,7 @@ def retire_device(request, device_id: int):
 # Links ---------------------------------------------------------------------------------
 
 @router.get("/links", response=list[LinkOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_links(request, filters: Query[LinkFilters]):
     qs = scope(Link.objects.all(), request.user).select_related("site", "provider", "kind")
     return api_filter(LinkFilterSet, filters.dict(), qs).order_by("site__code", "pk")
@@ -319,7 +339,7 @@ def _link_refs(request, data: dict) -> dict:
 
 
 @router.post("/sites/{int:site_id}/links", response={201: LinkOut})
-def create_link(request, site_id: int, payload: LinkIn):
+def create_link(request, site_id: int, payload: LinkCreate):
     site = access.site_for_user(request.user, site_id, include_retired=False)
     if not access.can_add_link(request.user, site):
         raise HttpError(403, "You may not add links to this site.")

@@ -60,6 +60,12 @@ class ParsedSheet:
     rows: list
     letters: dict
 
+    @property
+    def parsers(self) -> dict:
+        if not hasattr(self, "_parsers"):
+            self._parsers = {c.key: c.parse for c in self.spec.columns}
+        return self._parsers
+
     def error(self, ctx: ImportContext, row: int | None, key: str | None, message, *, header: str | None = None):
         """Report a problem in this sheet, at a column given by its key."""
         letter = self.letters.get(key) if key else None
@@ -204,6 +210,7 @@ def _map_columns(ctx: ImportContext, sheet: ParsedSheet, header, positions: dict
 
 def _parse_row(ctx: ImportContext, sheet: ParsedSheet, row, present: dict) -> dict:
     values = {}
+    parsers = sheet.parsers
     for key, index in present.items():
         cell = row.cells.get(index)
         if cell is not None and cell.kind == FORMULA:
@@ -218,7 +225,7 @@ def _parse_row(ctx: ImportContext, sheet: ParsedSheet, row, present: dict) -> di
             values[key] = BAD
             continue
         try:
-            values[key] = sheet.spec.column(key).parse(ctx, cell.value if cell is not None else None)
+            values[key] = parsers[key](ctx, cell.value if cell is not None else None)
         except CellError as exc:
             sheet.error(ctx, row.number, key, exc.args[0])
             values[key] = BAD

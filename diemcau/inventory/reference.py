@@ -5,6 +5,8 @@ The YAML files are copied into the project (the application never reads
 nothing, and labels edited in the files are picked up.
 """
 
+import copy
+import functools
 from pathlib import Path
 
 import yaml
@@ -15,7 +17,15 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 
 def read_yaml(name: str) -> dict:
-    with open(DATA_DIR / name, encoding="utf-8") as fh:
+    """The parsed file, a fresh copy each call. Parsed once per change of the file: pages read
+    ``standard.yaml`` on every request (grades, levels), and parsing it costs tens of milliseconds."""
+    path = DATA_DIR / name
+    return copy.deepcopy(_parsed(str(path), path.stat().st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=32)
+def _parsed(path: str, _mtime_ns: int):
+    with open(path, encoding="utf-8") as fh:
         return yaml.safe_load(fh)
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from diemcau.core.history import record_change, snapshot
 from diemcau.core.models import ChangeAction, ChangeVia
+from diemcau.core.panels import site_retired
 from diemcau.inventory.models import Site
 
 
@@ -31,18 +32,23 @@ def inventory_object_save(obj, *, user, before: dict | None = None, via: str = C
 
 
 @transaction.atomic
-def inventory_object_retire(obj, *, user, via: str = ChangeVia.WEB):
-    """Retire an object (never delete it). Retiring a site retires what it holds."""
+def inventory_object_retire(obj, *, user, via: str = ChangeVia.WEB) -> list[str]:
+    """Retire an object (never delete it). Retiring a site retires what it holds.
+
+    Returns what else stopped because of it, to tell the person: for a site,
+    what the other apps did (its agent token is revoked).
+    """
     now = timezone.now()
     obj.retired_at = now
     obj.updated_at = now
     obj.save(update_fields=["retired_at", "updated_at"])
     record_change(obj, user=user, action=ChangeAction.RETIRE, via=via, site=_site_of(obj))
-    if isinstance(obj, Site):
-        for related in (obj.devices, obj.links, obj.contacts):
-            for child in related.active():
-                inventory_object_retire(child, user=user, via=via)
-    return obj
+    if not isinstance(obj, Site):
+        return []
+    for related in (obj.devices, obj.links, obj.contacts):
+        for child in related.active():
+            inventory_object_retire(child, user=user, via=via)
+    return site_retired(obj, user)
 
 
 @transaction.atomic

@@ -236,8 +236,10 @@ def _toggle_retired(request, obj, *, restored: str, retired: str):
         inventory_object_restore(obj, user=request.user)
         messages.success(request, restored)
     else:
-        inventory_object_retire(obj, user=request.user)
+        notices = inventory_object_retire(obj, user=request.user)
         messages.success(request, retired)
+        for notice in notices:
+            messages.warning(request, notice)
 
 
 @login_required

@@ -87,6 +87,11 @@ class WorkCalendar:
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_working_days = frozenset(extra_working_days)
         self.tz = tz
+        self.day_seconds = sum(
+            (dt.datetime.combine(dt.date.min, end) - dt.datetime.combine(dt.date.min, begin)).seconds
+            for begin, end in self.spans)
+        # Per year: how many working days before each day of the year (built when first needed).
+        self._working_days_before: dict[int, list[int]] = {}
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.extra_working_days:
@@ -108,19 +113,53 @@ class WorkCalendar:
             yield (dt.datetime.combine(day, begin, tzinfo=self.tz), dt.datetime.combine(day, end, tzinfo=self.tz))
 
     def working_seconds(self, start: dt.datetime, end: dt.datetime) -> int:
-        """Working seconds in [start, end); zero when end is not after start."""
+        """Working seconds in [start, end); zero when end is not after start.
+
+        The first and the last day are counted span by span; the whole days
+        between are working days × hours a day, from a per-year count (a clock
+        left open for months costs no more than one open for a day).
+        """
         if end <= start:
             return 0
         start, end = start.astimezone(self.tz), end.astimezone(self.tz)
+        first, last = start.date(), end.date()
+        if first == last:
+            return int(self._overlap(first, start, end))
+        whole_days = self.working_days_between(first + dt.timedelta(days=1), last)
+        return int(self._overlap(first, start, end) + whole_days * self.day_seconds + self._overlap(last, start, end))
+
+    def _overlap(self, day: dt.date, start: dt.datetime, end: dt.datetime) -> float:
         total = 0.0
-        day = start.date()
-        while day <= end.date():
-            for begin, finish in self.day_spans(day):
-                overlap = (min(finish, end) - max(begin, start)).total_seconds()
-                if overlap > 0:
-                    total += overlap
-            day += dt.timedelta(days=1)
-        return int(total)
+        for begin, finish in self.day_spans(day):
+            overlap = (min(finish, end) - max(begin, start)).total_seconds()
+            if overlap > 0:
+                total += overlap
+        return total
+
+    def working_days_between(self, first: dt.date, stop: dt.date) -> int:
+        """Working days in [first, stop)."""
+        if stop <= first:
+            return 0
+        index = lambda day: day.timetuple().tm_yday - 1  # noqa: E731
+        if first.year == stop.year:
+            table = self._year_table(first.year)
+            return table[index(stop)] - table[index(first)]
+        total = self._year_table(first.year)[-1] - self._year_table(first.year)[index(first)]
+        total += sum(self._year_table(year)[-1] for year in range(first.year + 1, stop.year))
+        return total + self._year_table(stop.year)[index(stop)]
+
+    def _year_table(self, year: int) -> list[int]:
+        """``table[i]``: working days of ``year`` before its (i+1)-th day; the last item is the year's total."""
+        table = self._working_days_before.get(year)
+        if table is None:
+            table, count, day = [], 0, dt.date(year, 1, 1)
+            while day.year == year:
+                table.append(count)
+                count += self.is_working_day(day)
+                day += dt.timedelta(days=1)
+            table.append(count)
+            self._working_days_before[year] = table
+        return table
 
     def add_working_seconds(self, start: dt.datetime, seconds: int) -> dt.datetime:
         """The instant when ``seconds`` of working time have passed after ``start``.

@@ -55,6 +55,15 @@ PLAN_TEXT = {
 }
 
 
+FAILED_NOTES = {
+    BackupKind.SECOND_LINK: "Đường dự phòng chưa được cấu hình định tuyến tới máy chủ hội nghị",
+    BackupKind.MOBILE_ROUTER: "SIM 4G hết dung lượng, chưa nạp",
+    BackupKind.SOFT_CLIENT: "Máy tính xách tay chưa cài bản phần mềm họp mới, mất 20 phút cập nhật",
+    BackupKind.OTHER_ROOM: "Phòng dự phòng đang có lớp tập huấn, không dùng được",
+    BackupKind.PHONE_BRIDGE: "Không có số cầu điện thoại của cuộc họp",
+}
+
+
 def _local(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
 
@@ -303,7 +312,7 @@ def _backups(ctx, sites):
                                 conducted_by=rng.choice(["Cán bộ đầu mối và kỹ thuật VNPT", "Cán bộ đầu mối",
                                                          "Tổ kỹ thuật Sở KH&CN"]),
                                 worked=worked, restore_minutes=rng.randint(2, 15) if worked else None,
-                                note="" if worked else "SIM 4G hết dung lượng, chưa nạp"))
+                                note="" if worked else FAILED_NOTES[plan.kind]))
     Drill.objects.bulk_create(drills, batch_size=2000)
     ctx.log(f"  {len(plans)} backup plans, {len(drills)} drills")
 

@@ -40,21 +40,14 @@ def evidence_scan(now: dt.datetime | None = None) -> int:
 
 def evidence_meeting(meeting: Meeting, now: dt.datetime, participations=None) -> int:
     participations = list(participations if participations is not None else
-                          Participation.objects.filter(meeting=meeting, removed_at__isnull=True)
-                          .select_related("meeting"))
+                          Participation.objects.filter(meeting=meeting, removed_at__isnull=True))
     found = evidence.evaluate(meeting, [p.site_id for p in participations], now)
-    written = 0
-    fresh = []
+    written = services.auto_marks_record(meeting, participations, found, now)
+    # The age of the newest evidence, for the board: written by this job only (never races a tap).
     for participation in participations:
-        results = found.get(participation.site_id, {})
-        try:
-            written += services.auto_marks_record(participation, results, now)
-        except Exception:  # one site's failure must not stop the others' checks
-            log.exception("measured items of participation %s", participation.pk)
         participation.evidence = {code: r["evidence_at"].isoformat() if r.get("evidence_at") else None
-                                  for code, r in results.items()}
-        fresh.append(participation)
-    Participation.objects.bulk_update(fresh, ["evidence"], batch_size=500)
+                                  for code, r in found.get(participation.site_id, {}).items()}
+    Participation.objects.bulk_update(participations, ["evidence"], batch_size=500)
     return written
 
 

@@ -184,7 +184,8 @@ def training_list(request):
     page = paginate(request, access.trainings_for_user(user).select_related("organizer"))
     for session in page.object_list:
         session.visible_attendees = list(access.visible_attendees(user, session).select_related("site"))
-    return render(request, "meetings/training.html", {"page": page, "form": form})
+    return render(request, "meetings/training.html", {"page": page, "form": form,
+                                                      "can_see_flags": access.can_see_training_flags(request.user)})
 
 
 @login_required

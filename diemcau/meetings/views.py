@@ -110,7 +110,9 @@ def meeting_create(request):
     if not access.can_schedule(user):
         raise PermissionDenied
     sites, organizers = _form_context(user)
-    initial = {"organizer": organizers.first(), "level": Level.PROVINCIAL if user.edits_province else Level.UNIT}
+    own = organizers.filter(pk=user.organization_id).first()
+    initial = {"organizer": own or organizers.first(),
+               "level": Level.PROVINCIAL if user.edits_province else Level.UNIT}
     form = MeetingForm(request.POST or None, sites=sites, organizers=organizers, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

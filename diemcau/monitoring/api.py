@@ -14,7 +14,7 @@ from ninja import Router
 from ninja.security import HttpBearer
 
 from diemcau.accounts import throttle
-from diemcau.monitoring import ingest, meeting_hints
+from diemcau.monitoring import contract, ingest, meeting_hints
 from diemcau.monitoring.models import AgentToken
 
 prefix = "/agent/"
@@ -36,20 +36,8 @@ router = Router(tags=["agent"], auth=AgentTokenAuth())
 
 RESULTS_BODY = {
     "required": True,
-    "content": {"application/json": {"schema": {
-        "type": "object", "required": ["results"],
-        "description": "Full contract: agent/schema/results-request.schema.json in the repository.",
-        "properties": {
-            "agent_version": {"type": "string"}, "hostname": {"type": "string"},
-            "sent_at": {"type": "string", "format": "date-time"},
-            "results": {"type": "array", "maxItems": ingest.MAX_RESULTS, "items": {
-                "type": "object", "required": ["id", "kind", "measured_at", "fields"],
-                "properties": {"id": {"type": "string", "format": "uuid"},
-                               "kind": {"enum": ["probe", "check", "tcp_connect", "dns", "https", "throughput"]},
-                               "measured_at": {"type": "string", "format": "date-time"},
-                               "fields": {"type": "object"}}}},
-            "dropped": {"type": "object", "properties": {"count": {"type": "integer"}}},
-        }}}},
+    # The contract the agent ships (agent/schema), the one the server validates each result against.
+    "content": {"application/json": {"schema": contract.openapi_body()}},
 }
 
 

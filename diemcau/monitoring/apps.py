@@ -14,6 +14,7 @@ class MonitoringConfig(DiemcauAppConfig):
     overview_panel = "diemcau.monitoring.panels.overview_panel"
     stability_inputs = "diemcau.monitoring.stability.stability_inputs"
     link_quality = "diemcau.monitoring.stability.link_quality"
+    site_retired = "diemcau.monitoring.services.site_retired"
 
     @property
     def nav(self):

@@ -1,8 +1,11 @@
 """Turn an agent's batch into stored samples: validated per item, idempotent, fast.
 
-A result the server can never accept (malformed, unknown kind, physically
-impossible values) is rejected with its reason so the agent drops it; the
-rest of the batch is stored. Result ids are unique in the table and the
+Each result is checked against the contract the agent ships
+(``contract.check_result``: every field's type, per kind), then for what a
+schema cannot say (physically impossible values, times in the future). A
+result the server can never accept is rejected with its reason so the agent
+drops it; the rest of the batch is stored. Of a result's fields only those
+the contract names are stored, at most ``MONITORING_MAX_RESULT_BYTES``. Result ids are unique in the table and the
 insert ignores conflicts, so a batch sent twice stores nothing twice and is
 answered the same way.
 """
@@ -20,6 +23,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from diemcau.monitoring import contract
 from diemcau.monitoring.choices import TRAIN_KINDS, SampleKind
 from diemcau.monitoring.models import AgentToken, Sample
 
@@ -140,6 +144,11 @@ def _grade_columns(fields: dict) -> tuple:
     return _number(fields, "rtt_median_ms", 0.0, MAX_MS), _number(fields, "jitter_ms", 0.0, MAX_MS), loss
 
 
+def max_result_bytes() -> int:
+    """How much of one result's fields is stored (one probe showed 4 MB of unknown fields)."""
+    return int(getattr(settings, "MONITORING_MAX_RESULT_BYTES", 4096))
+
+
 def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int, earliest: dt.datetime | None = None) -> tuple:
     """One result → its row (values in ``COLUMNS`` order), or ``Invalid`` with the reason."""
     if not isinstance(item, dict):
@@ -147,9 +156,14 @@ def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int, earlies
     kind = item.get("kind")
     if kind not in KINDS:
         raise Invalid(_("unknown kind %(kind)r") % {"kind": kind})
-    fields = item.get("fields")
-    if not isinstance(fields, dict):
-        raise Invalid(_("fields is missing"))
+    problem = contract.check_result(item)
+    if problem:
+        raise Invalid(problem)
+    fields = contract.known_fields(kind, item["fields"])
+    size = len(_dumps(fields))
+    if size > max_result_bytes():
+        raise Invalid(_("the fields take %(size)s bytes; at most %(limit)s are stored") % {
+            "size": size, "limit": max_result_bytes()})
     measured_at = _time(item.get("measured_at"), now, earliest)
     if kind in TRAIN_KINDS:
         rtt, jitter, loss, mos, ok = _probe_columns(fields)
@@ -160,6 +174,10 @@ def validate(item, result_id: uuid.UUID, now: dt.datetime, site_id: int, earlies
         rtt, ok = _check_columns(kind, fields)
         jitter = loss = mos = None
     return (result_id, site_id, kind, measured_at, now, rtt, jitter, loss, mos, ok, fields)
+
+
+def _dumps(value) -> bytes:
+    return orjson.dumps(value) if orjson is not None else json.dumps(value).encode()
 
 
 def decode(body: bytes):

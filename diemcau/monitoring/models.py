@@ -70,7 +70,10 @@ class AgentToken(models.Model):
     def authenticate(cls, raw: str):
         if not raw or not raw.startswith(TOKEN_PREFIX):
             return None
-        return cls.objects.filter(digest=hash_token(raw), revoked_at__isnull=True).select_related("site").first()
+        # A retired site's token is revoked when the site is retired; refusing it here too keeps that true
+        # for tokens of sites retired before (or by any other path).
+        return cls.objects.filter(digest=hash_token(raw), revoked_at__isnull=True,
+                                  site__retired_at__isnull=True).select_related("site").first()
 
     @property
     def is_active(self) -> bool:

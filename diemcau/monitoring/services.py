@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from diemcau.core.history import record_change, snapshot
 from diemcau.core.models import ChangeAction
@@ -34,6 +35,16 @@ def agent_token_revoke(*, token: AgentToken, user) -> AgentToken:
         token.save(update_fields=["revoked_at"])
         record_change(token, user=user, action=ChangeAction.RETIRE, site=token.site)
     return token
+
+
+def site_retired(site, user) -> list[str]:
+    """A retired site's agent may not report any more: its tokens are revoked (hook of ``core.apps``)."""
+    notices = []
+    for token in AgentToken.objects.filter(site=site, revoked_at__isnull=True):
+        agent_token_revoke(token=token, user=user)
+        notices.append(_("The agent token %(hint)s… of this site was revoked: its agent can no longer report. "
+                         "If the site is restored, issue a new token on its page.") % {"hint": token.hint})
+    return notices
 
 
 def agent_throughput_request(*, site, user) -> int:

@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from diemcau.reviews import access, aggregate
+from diemcau.reviews.choices import TaskState
 
 
 def site_panel(request, site):
@@ -29,8 +30,12 @@ def overview_panel(request):
     campaigns = list(access.campaigns_for_user(user).filter(closed_at__isnull=True).order_by("deadline")[:2])
     if not campaigns:
         return None
+    # The money: what the handed-in reports propose in each of the three lists (continue, fix, invest).
     return "reviews/_overview_panel.html", {
-        "campaigns": [{"campaign": c, "progress": aggregate.progress(c)} for c in campaigns], "now": timezone.now(),
+        "campaigns": [{"campaign": c, "progress": aggregate.progress(c),
+                       "lists": aggregate.three_lists(aggregate.proposals_in(c, states=TaskState.handed_in()))}
+                      for c in campaigns],
+        "now": timezone.now(),
     }
 
 

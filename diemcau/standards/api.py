@@ -8,8 +8,9 @@ from datetime import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from diemcau.core.api_support import Pagination
 from diemcau.standards import access, services
 from diemcau.standards.choices import SettingsSource, Status, Verdict
 from diemcau.standards.models import (
@@ -145,7 +146,7 @@ def list_platforms(request):
 
 
 @router.get("/verdicts", response=list[VerdictRowOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_verdicts(request, verdict: str | None = None):
     qs = SiteVerdict.objects.filter(is_current=True, site__in=access.sites_for_user(request.user)).select_related("site").order_by("site__code")
     if verdict:

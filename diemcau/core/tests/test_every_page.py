@@ -47,13 +47,24 @@ def visits(django_db_setup, django_db_blocker, live_server, chromium, tmp_path_f
     with django_db_blocker.unblock():
         _reference_data()
         load_demo(log=lambda line: None)
-        found = {"desktop": [], "phone": []}
+        found = {"desktop": [], "phone": [], "typed_names": _typed_names()}
         for size, options, users in (("desktop", DESKTOP, DEMO_USERS), ("phone", PHONE, [PHONE_USER])):
             for username in users:
                 context = chromium.new_context(base_url=live_server.url, locale="vi-VN", **options)
                 found[size] += crawl(context, live_server.url, username, password=DEMO_PASSWORD)
                 context.close()
         yield found
+
+
+def _typed_names() -> set[str]:
+    from diemcau.inventory.models import Device
+    from diemcau.standards.models import Platform
+
+    names = set()
+    for manufacturer, model, software in Device.objects.values_list("manufacturer", "model", "software"):
+        names |= {manufacturer, model, software, f"{manufacturer} {model}"}
+    names |= set(Platform.objects.values_list("name", flat=True))
+    return {n for n in names if n and len(n) > 2}
 
 
 def _by_page(visits, problem):
@@ -86,18 +97,21 @@ def test_every_link_a_user_is_shown_opens(visits):
     assert broken == []
 
 
-# Swagger UI, the API's documentation for programmers, is in English by design.
+# Swagger UI, the API's documentation for programmers, is in English and for a desktop by design.
 ENGLISH_BY_DESIGN = {"/api/v1/docs"}
 
 
 def test_no_vietnamese_page_shows_english_words_codes_or_decimal_points(visits):
     pages = [v for v in visits["desktop"] + visits["phone"] if v.url not in ENGLISH_BY_DESIGN]
-    assert _by_page(pages, lambda v: english_leaks(v.text)) == {}
+    # Names users typed are theirs (a device's model may well be English); the application's words are ours.
+    names = visits["typed_names"]
+    assert _by_page(pages, lambda v: english_leaks(v.text, names)) == {}
 
 
 def test_no_page_is_wider_than_the_screen(visits):
     too_wide = {f"{v.user} {v.url} ({v.viewport} px)": v.scroll_width
-                for v in visits["desktop"] + visits["phone"] if v.scroll_width > v.viewport}
+                for v in visits["desktop"] + visits["phone"]
+                if v.scroll_width > v.viewport and v.url not in ENGLISH_BY_DESIGN}
     assert too_wide == {}
 
 
@@ -108,6 +122,7 @@ def test_the_home_page_the_incident_list_and_the_site_page_fit_a_phone(live_serv
 
     site_page = next(v.url for v in visits["phone"] if v.url.startswith("/sites/") and v.url[7:-1].isdigit())
     context = chromium.new_context(base_url=live_server.url, locale="vi-VN", **PHONE)
+    context.set_default_timeout(90_000)
     page = context.new_page()
     sign_in(page, PHONE_USER, DEMO_PASSWORD)
     folder = os.environ.get("SCREENSHOT_DIR") or str(tmp_path)

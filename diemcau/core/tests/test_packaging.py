@@ -69,3 +69,20 @@ def test_a_catalogue_without_its_compiled_file_is_reported(tmp_path):
     po.touch()
     assert stale_catalogues([tmp_path]) == [po]
     assert all(warning.id == "core.W001" for warning in catalogues_compiled())
+
+
+def test_the_production_storage_collects_every_file(tmp_path, settings):
+    """A server (DEBUG off) hashes the files: a file a vendored asset refers to that is not
+    shipped (a source map) stops collectstatic there, so none may be referred to. (Django's
+    manifest storage, which whitenoise's extends with compression: the same references.)"""
+    import json
+
+    from django.core.management import call_command
+
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"}}
+    call_command("collectstatic", "--noinput", verbosity=0)
+    paths = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    assert {"vendor/chartjs-4.6.1/chart.umd.min.js", "vendor/bootstrap-5.3.9/bootstrap.min.css",
+            "diemcau/app.css"} <= set(paths)

@@ -26,6 +26,8 @@ ALLOWED = {
     "mbps", "kbps", "ms", "fps", "1080p", "720p", "4k", "opus", "g.711", "g.722", "h.264", "h.265", "vp8",
     "snmp", "tcp", "udp", "icmp", "ping", "iperf3", "html", "json", "yaml", "webhook", "demo", "online",
     "internet", "ftth", "4g/5g", "4g", "5g", "lan", "wan", "vpn", "tslcd", "swagger", "openapi", "admin",
+    # Vietnamese uses these as they are; "Content" is the button's label on the codecs.
+    "video", "content", "camera", "micro", "web",
 }
 _IDENTIFIER = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 _DECIMAL_POINT = re.compile(
@@ -134,8 +136,13 @@ ALLOWED_PHRASES = {
 }
 
 
-def english_leaks(text: str) -> list[str]:
-    """Codes, English labels and decimal points found in ``text`` (a Vietnamese page's visible text)."""
+def english_leaks(text: str, names=()) -> list[str]:
+    """Codes, English labels and decimal points found in ``text`` (a Vietnamese page's visible text).
+
+    ``names``: what users typed that may be English (a device's model, "Group 500 Microphone").
+    """
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
     text = _without_allowed(text)
     found = []
     for match in _patterns().finditer(text):

@@ -224,6 +224,7 @@ def test_the_holder_may_raise_severity_but_not_take_off_the_important_meeting_fl
                                  important_meeting=True)
     incident.refresh_from_db()
     assert incident.severity == "high" and incident.important_meeting
+    assert_tallies_exact()
 
 
 # 4. Raising severity applies from the triage ---------------------------------------------
@@ -287,6 +288,7 @@ def test_the_holder_can_acknowledge_and_respond_while_it_waits(province, report,
     incident.refresh_from_db()
     assert incident.status == Status.ACKNOWLEDGED
     assert clocks(incident)["acknowledge"].state == ClockState.MET
+    assert_tallies_exact()
 
 
 def test_waiting_for_a_third_party_keeps_the_clocks_running_and_shows_who(province, report, at, client_for):
@@ -389,6 +391,7 @@ def test_closing_as_a_duplicate_needs_the_same_site(province, report, at):
     with pytest.raises(ValidationError) as error:
         services.incident_close(other, user=province.staff, duplicate_of=one)
     assert "duplicate_of" in error.value.message_dict
+    assert_tallies_exact()
 
 
 # 8. Self-cleared incidents do not flatter the operator ------------------------------------
@@ -455,6 +458,7 @@ def test_a_person_who_took_the_incident_over_resolves_it_themselves(province, at
         incident_link.alert_flipped(alert, AlertState.OK, at=local(2026, 3, 9, 20, 18))
     alert.incident.refresh_from_db()
     assert alert.incident.status == Status.ACKNOWLEDGED
+    assert_tallies_exact()
 
 
 # 10. 0 % is not "no data" -----------------------------------------------------------------

@@ -70,3 +70,28 @@ def test_bad_hours_are_refused():
         parse_hours("07:00-12:00,11:00-17:00")
     with pytest.raises(ValueError):
         parse_hours("")
+
+
+def test_whole_days_counted_from_the_year_tables_equal_a_day_by_day_count():
+    """The fast count (working days × hours between the first and last day) against a plain day-by-day walk."""
+    import random
+
+    cal = WorkCalendar(hours=HOURS, extra_holidays={dt.date(2026, 2, 23), dt.date(2027, 1, 4)},
+                       extra_working_days={dt.date(2026, 3, 14), dt.date(2026, 12, 26)})
+
+    def walk(start, end):
+        total, day = 0.0, start.date()
+        while day <= end.date():
+            for begin, finish in cal.day_spans(day):
+                total += max(0.0, (min(finish, end) - max(begin, start)).total_seconds())
+            day += dt.timedelta(days=1)
+        return int(total)
+
+    rng = random.Random(11)
+    origin = local(2025, 12, 20, 0, 0)
+    for _ in range(400):
+        start = origin + dt.timedelta(minutes=rng.randint(0, 600 * 24 * 60))
+        end = start + dt.timedelta(minutes=rng.choice([rng.randint(0, 3000), rng.randint(0, 500 * 24 * 60)]))
+        assert cal.working_seconds(start, end) == walk(start, end), (start, end)
+    # Tết 2027 (4–10 February off): Wednesday 3 Feb 16:00 → Thursday 11 Feb 08:00 = 1 h + 1 h.
+    assert cal.working_seconds(local(2027, 2, 3, 16, 0), local(2027, 2, 11, 8, 0)) == 2 * 3600

@@ -137,3 +137,13 @@ def test_each_site_shows_its_verdict_with_the_reasons_found(campaign, task_a, pr
     row = next(r for r in response.context["sites"] if r.assessment.pk == assessment.pk)
     assert row.assessment.verdict in ("unstable", "unfit")
     assert render_reason(reason["reason"]) in response.content.decode()
+
+
+def test_the_leaders_overview_shows_what_the_three_lists_cost(submitted, province, client_for):
+    from diemcau.lib.numbers import format_money
+
+    lists = three_lists(proposals_in(submitted, states=TaskState.handed_in()))
+    assert any(row["cost"] for row in lists)
+    page = client_for(province.leader).get(reverse("core:overview")).content.decode()
+    for row in lists:
+        assert str(row["label"]) in page and format_money(row["cost"]) in page
