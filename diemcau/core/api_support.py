@@ -10,6 +10,7 @@ Every error answer has one shape, ``{"detail": "...", "errors": {field: [message
   ``PermissionDenied`` (the access helpers do) or ``HttpError(403, _("…"))``;
 - **404** the object does not exist or is not visible: raise ``Http404`` (the
   access helpers do), or let a path that does not match answer it;
+- **429** too many invalid tokens from one address (``accounts.throttle``);
 - **422** the input is wrong: a body, query or path that does not fit the
   schema (ninja), a model's ``ValidationError`` (the same ``clean()`` the
   forms use), or ``HttpError(422, _("field: why"))``.
@@ -40,6 +41,7 @@ ERROR_STATUSES = {
     403: "Forbidden: the object is visible to you but not yours to change.",
     404: "Not found, or not visible to you.",
     422: "The input is invalid; `errors` lists the reasons by field.",
+    429: "Too many invalid tokens from this address: wait, then try again.",
 }
 
 

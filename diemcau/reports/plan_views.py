@@ -76,7 +76,7 @@ def _solved(roadmap):
     """The ranking of a roadmap's campaign, kept for the slider's next calls (the evidence is read once)."""
     key = (roadmap.pk, roadmap.created_at.isoformat())
     if key not in SLIDER_CACHE:
-        solved = planning.solve(roadmap.campaign, [p["budget"] for p in roadmap.phases], always_exact=False)
+        solved = planning.solve(roadmap.campaign, [p["budget"] for p in roadmap.phases], exact=False)
         SLIDER_CACHE.clear()
         SLIDER_CACHE[key] = solved
     return SLIDER_CACHE[key]

@@ -31,18 +31,19 @@ def needs_exact(phases: list, items: list, min_per_area: bool) -> bool:
 
 
 def solve(campaign, phases: list[int], *, min_per_area: bool = False, time_limit: float = 60.0,
-          always_exact: bool = True, now=None) -> Solved:
+          exact: bool = True, now=None) -> Solved:
+    """Read the evidence and rank it; with ``exact`` also solve the MILP (the slider never does)."""
     started = time.perf_counter()
     items, details = evidence.roadmap_items(campaign, now=now)
     read = time.perf_counter()
     ranking = roadmap.Ranking(items)
     greedy = ranking.plan(phases)
     ranked = time.perf_counter()
-    exact = None
-    if always_exact or needs_exact(phases, items, min_per_area):
-        exact = roadmap.exact(items, phases, min_per_area=min_per_area, time_limit=time_limit, ranking=ranking)
+    best = None
+    if exact:
+        best = roadmap.exact(items, phases, min_per_area=min_per_area, time_limit=time_limit, ranking=ranking)
     done = time.perf_counter()
-    return Solved(items=items, details=details, ranking=ranking, greedy=greedy, exact=exact,
+    return Solved(items=items, details=details, ranking=ranking, greedy=greedy, exact=best,
                   seconds={"read": round(read - started, 3), "greedy": round(ranked - read, 3),
                            "exact": round(done - ranked, 3)})
 

@@ -144,11 +144,14 @@ def test_a_sheet_that_is_not_in_the_template_is_reported(province):
 # Every error at once, one spelling of each letter --------------------------------------------------
 
 def test_rows_of_a_site_with_an_error_are_checked_too(province):
-    data = xlsx({"sites": [site_row(c6="nhiều")],
+    # The site row breaks a rule of the model (a UPS runtime without a UPS): its devices and contacts are
+    # still checked, so the next upload is the last.
+    data = xlsx({"sites": [site_row(c8="Không", c10=20)],
                  "devices": [device_row(c14="10.0.0.300")],
                  "contacts": [contact_row(phone="09123")]})
     assert refused(data, province.admin) == [
-        "Sheet 'Điểm cầu', row 2, column G (Số chỗ ngồi): 'nhiều' is not a number.",
+        "Sheet 'Điểm cầu', row 2, column K (Thời gian lưu điện UPS (phút)): A runtime is given but the site is "
+        "marked as having no UPS.",
         "Sheet 'Thiết bị', row 2, column O (Địa chỉ IP quản lý): Enter a valid IPv4 or IPv6 address.",
         "Sheet 'Cán bộ kỹ thuật', row 2, column E (Điện thoại): A phone number has 8 to 15 digits.",
     ]

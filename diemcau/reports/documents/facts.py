@@ -108,7 +108,9 @@ def roadmap_annex(roadmap, proposals) -> bytes:
     book = Workbook()
     if roadmap is not None:
         labels = {n: p.get("label") or f"Giai đoạn {n}" for n, p in enumerate(roadmap.phases, start=1)}
-        items = roadmap.items.select_related("site", "proposal").order_by("phase", "rank", "pk")
+        items = roadmap.items.select_related("site", "proposal").defer(
+            "reasons", "proposal__flags", "proposal__protocols", "proposal__video_codecs", "proposal__audio_codecs",
+            "site__search_text", "site__notes", "site__backup_plan").order_by("phase", "rank", "pk")
         book.table("Lộ trình", [ExportColumn("Giai đoạn"), ExportColumn("Thứ tự ưu tiên"), ExportColumn("Mã điểm cầu"),
                                 ExportColumn("Điểm cầu"), ExportColumn("Hạng mục"), ExportColumn("Kinh phí (đồng)", VND),
                                 ExportColumn("Điểm lợi ích"), ExportColumn("Lý do")],

@@ -29,8 +29,12 @@ def _accepted(campaign):
 
     assessments = list(Assessment.objects.filter(task__campaign=campaign, task__state="accepted")
                        .select_related("site", "site__organization__kind").defer("known", "summary"))
+    # JSON columns the documents never print are not read: decoding them was most of the time at 10,000 sites.
     proposals = list(Proposal.objects.filter(assessment__task__campaign=campaign, assessment__task__state="accepted")
                      .select_related("action", "group", "cause", "assessment__site")
+                     .defer("flags", "protocols", "video_codecs", "audio_codecs", "group__extra", "cause__extra",
+                            "assessment__known", "assessment__summary", "assessment__site__search_text",
+                            "assessment__site__notes", "assessment__site__backup_plan")
                      .order_by("assessment__site__code", "action__position", "pk"))
     return assessments, proposals
 
@@ -240,7 +244,9 @@ def _roadmap(b, roadmap):
     if roadmap is None:
         b.paragraph("Chưa lập lộ trình.")
         return
-    items = list(roadmap.items.select_related("proposal", "site").order_by("phase", "rank"))
+    items = list(roadmap.items.select_related("proposal", "site").defer(
+        "reasons", "proposal__flags", "proposal__protocols", "proposal__video_codecs", "proposal__audio_codecs",
+        "site__search_text", "site__notes", "site__backup_plan").order_by("phase", "rank"))
     funded = [i for i in items if i.phase]
     b.paragraph(f"Lộ trình được lập từ {len(items)} đề xuất đã được Sở tiếp nhận, trong tổng ngân sách "
                 f"{vnd_short(roadmap.total_budget)}; bố trí {len(funded)} hạng mục, "

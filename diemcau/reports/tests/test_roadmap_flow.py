@@ -77,7 +77,7 @@ def test_recorded_provincial_meetings_outweigh_everything_else(accepted, provinc
 
 
 def test_the_slider_answers_and_names_the_next_tranche(accepted, province):
-    solved = planning.solve(accepted, [0], always_exact=False)
+    solved = planning.solve(accepted, [0], exact=False)
     none = planning.slider(solved.ranking, solved.details, 0)
     assert none["spent"] == 0 and none["next"]  # free work, and what 100 million adds
     everything = planning.slider(solved.ranking, solved.details, 10**12)
