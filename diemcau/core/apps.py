@@ -30,6 +30,8 @@ class DiemcauAppConfig(AppConfig):
       inside the transaction that retires a site: what the app stopped because
       of it (the monitoring app revokes the site's agent token), said to the
       person who retired it.
+    - ``report_url``: dotted path of ``f(user) -> url or None``, the one-tap
+      "report an incident" button every page shows (the incidents app);
     - ``notice_topics``: ``((topic, label), …)``, the topics of the messages
       the app sends through ``core.outbox`` (the first part of their kind:
       ``incident`` of ``incident.escalated``), for which each user chooses
@@ -52,6 +54,7 @@ class DiemcauAppConfig(AppConfig):
     link_quality: str | None = None
     site_retired: str | None = None
     notice_topics: tuple = ()
+    report_url: str | None = None
 
 
 class CoreConfig(DiemcauAppConfig):

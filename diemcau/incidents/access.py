@@ -14,6 +14,7 @@ they see but may not work on is a 403.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 
 from diemcau.core.scope import Rule, get_for_user, register, scope
 from diemcau.incidents.choices import Status
@@ -99,6 +100,11 @@ def check(allowed: bool) -> None:
 def may_report(user) -> bool:
     """Whether the user's role reports incidents at all (no query: the menu asks on every page)."""
     return user.role not in ("leader", "auditor")
+
+
+def report_url(user):
+    """Where the one-tap "report an incident" button goes, for those who report (core's ``report_url``)."""
+    return reverse("incidents:report") if may_report(user) else None
 
 
 def report_sites_for_user(user):

@@ -10,6 +10,7 @@ class IncidentsConfig(DiemcauAppConfig):
     verbose_name = _("Incidents")
     url_prefix = "incidents"
     notice_topics = (("incident", _("Incidents")),)
+    report_url = "diemcau.incidents.access.report_url"
     nav_order = 30
     site_panel = "diemcau.incidents.panels.site_panel"
     overview_panel = "diemcau.incidents.panels.overview_panel"
