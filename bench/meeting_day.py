@@ -108,8 +108,6 @@ def setup(args):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-    # Production settings serve hashed static files from the manifest: collect them as a server would.
-    call_command("collectstatic", interactive=False, verbosity=0)
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
     from django.utils import timezone
@@ -393,6 +391,9 @@ def main():
     connection.close()
     env = dict(os.environ, DEBUG="0", ALLOWED_HOSTS="127.0.0.1",
                DATABASE_URL=os.environ["DATABASE_URL"], DIEMCAU_DATA_DIR=str(settings.DATA_DIR))
+    # Production settings serve hashed static files from the manifest: collect them as a server would.
+    subprocess.run([sys.executable, "-m", "diemcau.cli", "collectstatic", "--noinput", "-v0"], env=env, cwd=str(ROOT),
+                   check=True)
     server = start_gunicorn(args, env)
     stats = Stats()
     try:
