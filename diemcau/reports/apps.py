@@ -10,6 +10,7 @@ class ReportsConfig(DiemcauAppConfig):
     verbose_name = _("Reports")
     url_prefix = "reports"
     nav_order = 40
+    notice_topics = (("reports", _("Roadmap tasks")),)
 
     @property
     def nav(self):

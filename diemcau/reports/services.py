@@ -297,7 +297,7 @@ def work_update(work: Work, *, user, status: str, cost_spent: int | None = None,
 
 
 def chase_overdue(*, today: dt.date | None = None) -> int:
-    """Tell each overdue task's owner (and the department) — once per task per chase period.
+    """Tell each overdue task's owner (and the department) through the outbox — once per task per period.
 
     A chase is claimed by inserting its row (unique per task and day); the
     period is ``REPORTS_CHASE_DAYS``, so a task is not chased every day.
@@ -321,21 +321,22 @@ def chase_overdue(*, today: dt.date | None = None) -> int:
         body = (f"Hạng mục lộ trình tại {work.item.site.name} ({work.owner.name}) đến hạn ngày "
                 f"{work.due_on:%d/%m/%Y}, hiện {work.get_status_display().lower()}. Đề nghị cập nhật tiến độ.")
         # The claim and the messages commit together: a failure leaves no claim, the next run retries.
+        users = list(User.objects.filter(is_active=True).filter(
+            Q(organization_id=work.owner_id, role__in=[Role.UNIT_HEAD, Role.OPERATOR, Role.SITE_TECH])
+            | Q(role=Role.DOST_STAFF)))
+        title = f"Quá hạn: {work.item.proposal.description[:120]} — {work.item.site.name}"
+        body = (f"Hạng mục lộ trình tại {work.item.site.name} ({work.owner.name}) đến hạn ngày "
+                f"{work.due_on:%d/%m/%Y}, hiện {work.get_status_display().lower()}. Đề nghị cập nhật tiến độ.")
         try:
+            # The claim and the message in one transaction: a failure leaves no claim, the next run retries.
             with transaction.atomic():
-                chase = Chase.objects.create(work=work, on=today)
-                chase.recipients = notify(users, kind="reports.overdue", title=title, body=body,
-                                          url=work.get_absolute_url(), key=f"reports.overdue:{chase.pk}")
-                chase.save(update_fields=["recipients"])
+                chase = Chase.objects.create(work=work, on=today, recipients=len(users))
+                outbox.send(kind="reports.overdue", key=f"reports.overdue:{chase.pk}", title=title, body=body,
+                            users=users, url=work.get_absolute_url())
         except IntegrityError:
             continue  # another worker claimed it
         sent += 1
     return sent
-
-
-def notify(users, *, kind: str, title: str, body: str, url: str, key: str) -> int:
-    """Through the shared outbox (notices now, e-mail after commit, each event once by its key)."""
-    return outbox.send(users=users, kind=kind, title=title, body=body, url=url, key=key)
 
 
 # Guides ------------------------------------------------------------------------------------
