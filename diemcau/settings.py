@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from whitenoise.compress import Compressor as _whitenoise_compressor
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -275,6 +276,8 @@ IMPORT_BACKGROUND_BYTES = env_int("IMPORT_BACKGROUND_BYTES", 512 * 1024)
 # Static files: compressed (gzip, brotli) with hashed names and cached for a year by
 # whitenoise, as collected by `collectstatic` (make run does it). With DEBUG the files
 # are served straight from the source folders instead, so edits show at once.
+# Source maps (5 MB of the API docs' 9) are for developers' tools only: not worth compressing at every start.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*_whitenoise_compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
