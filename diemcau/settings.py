@@ -4,9 +4,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from whitenoise.compress import Compressor as _whitenoise_compressor
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor as _whitenoise_compressor
 
 import diemcau
 from diemcau.env import env_bool, env_float, env_int, env_list, env_required, env_str, load_env_file
