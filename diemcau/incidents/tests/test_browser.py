@@ -73,7 +73,7 @@ def test_the_incident_page_and_list_refresh_their_clocks_by_themselves(province,
     with time_machine.travel(local(2026, 3, 9, 9, 10), tick=True):
         page.wait_for_function("s => document.querySelector(s).textContent.includes('trễ 10')", arg=ack,
                                timeout=10_000)
-        assert "quá hạn" in page.inner_text("#next-target")
+        assert "Trễ hạn: UBND xã Thông Nông" in page.inner_text("#next-target")
         page.goto("/incidents/")
         assert "đã dùng 70/60′" in page.inner_text("#incident-rows")
     with time_machine.travel(local(2026, 3, 9, 9, 30), tick=True):

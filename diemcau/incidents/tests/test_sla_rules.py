@@ -118,6 +118,8 @@ def test_a_policy_edit_applies_to_new_holdings_and_to_open_ones_only_when_the_de
     step = IncidentEvent.objects.get(incident=before, kind=EventKind.RETARGETED)
     assert step.user == province.admin and "Hợp đồng mới" in step.note
     assert step.data["sla"]["acknowledge_minutes"] == 120
+    page = client_for(province.head).get(before.get_absolute_url()).content.decode()
+    assert "Tiếp nhận 120′ · phản hồi 240′ · khắc phục 960′" in page and "Hợp đồng mới" in page
     # The incident reported after the edit already had those targets: the department's step changes nothing there.
     assert clocks(after)["acknowledge"].due_at == local(2026, 3, 9, 10, 20)
     assert_tallies_exact()
