@@ -190,3 +190,12 @@ def test_the_list_finds_incidents_by_symptom_name_with_or_without_accents(provin
         found = client.get(reverse("incidents:list"), {"q": query}).context["page"].object_list
         assert list(found) == [audio], query
     assert video not in client.get(reverse("incidents:list"), {"q": "mất tiếng"}).context["page"].object_list
+
+
+def test_a_new_incident_reads_as_a_state_not_as_an_action():
+    from django.utils import translation
+
+    from diemcau.incidents.choices import Status
+
+    with translation.override("vi"):
+        assert str(Status.NEW.label) == "Mới"  # not "Thêm mới" (the import page's "New" has its own context)
