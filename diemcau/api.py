@@ -9,8 +9,9 @@ from importlib import import_module
 from importlib.util import find_spec
 
 from django.apps import apps
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI, Swagger
+from ninja import NinjaAPI, Router, Swagger
 from ninja.security import HttpBearer, django_auth
 
 from diemcau import __version__
@@ -71,3 +72,17 @@ for config in apps.get_app_configs():
         router = getattr(module, "router", None)
         if router is not None:
             api.add_router(getattr(module, "prefix", f"/{config.label}/"), router)
+
+
+# Last, after every app's router: any other path under /api/v1/ (or an id that is not a number) is a 404
+# in the API's JSON, without going through the HTML error pages.
+fallback = Router()
+
+
+@fallback.api_operation(["GET", "POST", "PUT", "PATCH", "DELETE"], "/{path:rest}", auth=None,
+                        include_in_schema=False)
+def no_such_endpoint(request, rest: str):
+    raise Http404
+
+
+api.add_router("/", fallback)
