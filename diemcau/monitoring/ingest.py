@@ -5,7 +5,8 @@ Each result is checked against the contract the agent ships
 schema cannot say (physically impossible values, times in the future). A
 result the server can never accept is rejected with its reason so the agent
 drops it; the rest of the batch is stored. Of a result's fields only those
-the contract names are stored, at most ``MONITORING_MAX_RESULT_BYTES``. Result ids are unique in the table and the
+the contract names are stored, at most ``MONITORING_MAX_RESULT_BYTES``. A
+result (its id with its measurement time) is unique in the table and the
 insert ignores conflicts, so a batch sent twice stores nothing twice and is
 answered the same way.
 """
@@ -236,7 +237,7 @@ COLUMNS = ["result_id", "site_id", "kind", "measured_at", "received_at", "rtt_ms
 
 
 def insert_ignoring_duplicates(rows: list[tuple]) -> None:
-    """One ``INSERT … ON CONFLICT (result_id) DO NOTHING`` per chunk (SQLite ≥ 3.24 and PostgreSQL).
+    """One ``INSERT … ON CONFLICT (result_id, measured_at) DO NOTHING`` per chunk (SQLite ≥ 3.24 and PostgreSQL).
 
     The same effect as ``bulk_create(ignore_conflicts=True)`` without the
     ORM's per-field compilation, which cost more than the insert itself.
@@ -245,7 +246,7 @@ def insert_ignoring_duplicates(rows: list[tuple]) -> None:
     table = ops.quote_name(Sample._meta.db_table)
     names = ", ".join(ops.quote_name(c) for c in COLUMNS)
     sql = (f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
-           f"ON CONFLICT ({ops.quote_name('result_id')}) DO NOTHING")
+           f"ON CONFLICT ({ops.quote_name('result_id')}, {ops.quote_name('measured_at')}) DO NOTHING")
     sqlite = connection.vendor == "sqlite"
     moment = ops.adapt_datetimefield_value
     as_json = ops.adapt_json_value

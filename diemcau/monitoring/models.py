@@ -81,9 +81,15 @@ class AgentToken(models.Model):
 
 
 class Sample(models.Model):
-    """One result from an agent, as sent; the headline numbers in columns, the rest in ``data``."""
+    """One result from an agent, as sent; the headline numbers in columns, the rest in ``data``.
 
-    result_id = models.UUIDField(unique=True)
+    A result is identified by its id and measurement time (an agent sends the same result again
+    with both unchanged), so a batch sent twice stores nothing twice. On PostgreSQL the table is
+    partitioned by local day of ``measured_at`` with BRIN indexes on both times
+    (``diemcau.core.partitions``, migration 0007); retention drops whole days.
+    """
+
+    result_id = models.UUIDField()
     site = models.ForeignKey("inventory.Site", on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=16, choices=SampleKind.choices)
     measured_at = models.DateTimeField()
@@ -97,6 +103,8 @@ class Sample(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["site", "measured_at"], name="monitoring_sample_site_time")]
+        # Unique per result *and time*: a partitioned table's unique keys must hold its partition key.
+        constraints = [models.UniqueConstraint(fields=["result_id", "measured_at"], name="monitoring_sample_result")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.site_id} {self.measured_at:%Y-%m-%d %H:%M:%S}"
@@ -340,7 +348,10 @@ class DeviceCheck(models.Model):
 
 
 class CheckResult(models.Model):
-    """A device check result that changed its status or failed; pruned with the raw samples."""
+    """A device check result that changed its status or failed; pruned with the raw samples.
+
+    Partitioned by local day of ``at`` on PostgreSQL, like ``Sample``.
+    """
 
     device_check = models.ForeignKey(DeviceCheck, on_delete=models.CASCADE, related_name="results")
     at = models.DateTimeField(default=timezone.now)

@@ -16,6 +16,7 @@ from django.db import connection
 from django.db.models import Case, F, FloatField, Max, Min, Sum, When
 from django.utils import timezone
 
+from diemcau.core import partitions
 from diemcau.monitoring import bulk
 from diemcau.monitoring.choices import TRAIN_KINDS, Grade, Period
 from diemcau.monitoring.levels import grade, grade_thresholds
@@ -191,14 +192,30 @@ def retention() -> dict:
     }
 
 
+SAMPLES = partitions.Daily("monitoring_sample", "measured_at", arrival="received_at")
+CHECK_RESULTS = partitions.Daily("monitoring_checkresult", "at")
+
+
 def prune(now: dt.datetime | None = None) -> dict:
-    """Delete raw samples, check results and roll-ups past their retention."""
+    """Remove raw samples, check results and roll-ups past their retention.
+
+    On PostgreSQL the raw samples and check results are partitioned by day: the days ahead are
+    created and whole expired days dropped (``removed["raw_days"]``), and only the few rows the
+    default partition caught are deleted one by one. SQLite deletes rows.
+    """
     from diemcau.monitoring.models import CheckResult
 
     now = now or timezone.now()
     keep = retention()
-    removed = {"raw": Sample.objects.filter(measured_at__lt=now - dt.timedelta(days=keep["raw"])).delete()[0],
-               "checks": CheckResult.objects.filter(at__lt=now - dt.timedelta(days=keep["raw"])).delete()[0]}
+    removed = {}
+    for name, spec, model, column in (("raw", SAMPLES, Sample, "measured_at"),
+                                      ("checks", CHECK_RESULTS, CheckResult, "at")):
+        if partitions.is_partitioned(spec.table):
+            done = partitions.maintain(spec, keep_days=keep["raw"], now=now)
+            removed[name], removed[f"{name}_days"] = done["rows"], done["partitions"]
+        else:
+            cutoff = now - dt.timedelta(days=keep["raw"])
+            removed[name] = model.objects.filter(**{f"{column}__lt": cutoff}).delete()[0]
     for period in (Period.MINUTE, Period.HOUR, Period.DAY):
         removed[period.label] = Rollup.objects.filter(
             period=period, bucket__lt=now - dt.timedelta(days=keep[period])).delete()[0]
