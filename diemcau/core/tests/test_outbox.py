@@ -236,7 +236,7 @@ def test_each_user_chooses_per_topic_whether_notices_also_come_by_email(province
     response = client.post(reverse("core:channels"), {"email": ["review"]})
     assert response.status_code == 302
     assert dict(ChannelPreference.objects.filter(user=province.tech).values_list("topic", "email")) == {
-        "incident": False, "review": True}
+        "incident": False, "review": True, "reports": False}
 
 
 ROLES = ["admin", "staff", "leader", "auditor", "head", "tech", "vnpt_user"]

@@ -1,5 +1,7 @@
 """In Chromium: a site technician edits a device and sees it in the history; a leader sees the overview."""
 
+import re
+
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -9,6 +11,7 @@ def test_site_tech_edits_a_device_and_sees_the_change_in_the_history(province, p
     page = page_for(province.tech, phone=True)
     page.goto(f"/sites/{province.site_a.pk}/")
     assert "Hội trường UBND xã Thông Nông" in page.content()
+    page.get_by_role("button", name=re.compile(r"^Thiết bị")).click()  # folded on a phone
     page.click("text=Group 500")
     page.click("a[href$='/edit/']")
     page.fill("#id_firmware", "6.2.3-build77")

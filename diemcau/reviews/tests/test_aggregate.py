@@ -144,6 +144,6 @@ def test_the_leaders_overview_shows_what_the_three_lists_cost(submitted, provinc
 
     lists = three_lists(proposals_in(submitted, states=TaskState.handed_in()))
     assert any(row["cost"] for row in lists)
-    page = client_for(province.leader).get(reverse("core:overview")).content.decode()
+    page = client_for(province.leader).get(reverse("inventory:overview")).content.decode()
     for row in lists:
         assert str(row["label"]) in page and format_money(row["cost"]) in page

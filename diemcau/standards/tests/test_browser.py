@@ -57,6 +57,8 @@ def test_a_site_tech_reads_the_verdict_on_a_phone(province, standard, page_for):
     site = slow_link_site(province)
     page = page_for(province.tech, phone=True)
     page.goto(site.get_absolute_url())  # never judged: judged when first shown
+    # On a phone the standards panel is folded behind its button (what a technician needs comes first).
+    page.get_by_role("button", name="Tiêu chuẩn và mức đáp ứng").click()
     expect(page.locator("#verdict .badge").first).to_be_visible()
     expect(page.locator("#verdict .verdict-reasons li").first).to_contain_text("NET-BW")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
