@@ -1,13 +1,22 @@
-"""Early warning on generated link histories with a known onset of degradation.
+"""Early warning on generated link histories with a known ramp: hourly trend alone, then with the minute one.
 
-Prints, for the hourly loss series of N sites over four weeks (half of them
-degrading from a random onset to past the FAIL level of 3 %), the median lead
-time between the first warning and the first hour above FAIL, the share of
-degradations warned in time, and the false warnings per clean site-week.
+Minute loss histories (``histories.generate_minutes``: the hourly model of ``histories.generate`` at
+minute resolution, each minute measured with 100 probe packets) are replayed through the jobs as they
+run: the hourly trend at minute 7 of every hour on the completed hours, the minute detector every
+five minutes on the minute roll-ups; one warning per measure per cooldown, whichever finds it.
 
-    DEBUG=1 .venv/bin/python bench/monitoring_early_warning.py [sites]
+Per ramp length (the time the link takes from its usual level to FAIL, 3 %; it then goes on rising
+to 4–12 %) the table gives the share of ramps warned before FAIL and the median lead. FAIL is the
+first minute at which the last quarter-hour's interquartile mean is past 3 %. False warnings are
+counted on clean links (a month each) and before each ramp's onset, per site-month.
+
+The minute detector's settings were tuned with ``--seed 101``; the table to quote is the default
+seed (7), which the tuning never saw.
+
+    DEBUG=1 .venv/bin/python bench/monitoring_early_warning.py [--per-ramp 60] [--clean 80] [--seed 7]
 """
 
+import argparse
 import os
 import sys
 import time
@@ -21,19 +30,36 @@ django.setup()
 from diemcau.monitoring import early, early_eval  # noqa: E402
 
 
+def table(score, which):
+    print("| ramp to FAIL | ramps | warned before FAIL | median lead |")
+    print("|---|---|---|---|")
+    for ramp_h, tallies in score.ramps.items():
+        tally = tallies[which]
+        lead = tally.median_lead_min
+        lead_text = "–" if lead is None else (f"{lead:.0f} min" if lead < 120 else f"{lead / 60:.1f} h")
+        print(f"| {ramp_h} h | {tally.sites} | {100 * tally.share:.0f} % ({tally.warned_in_time}) | {lead_text} |")
+    months = score.clean_minutes / early_eval.MONTH_MIN
+    count = score.false_before if which == "before" else score.false_after
+    print(f"\nfalse warnings: {count} over {months:.0f} clean site-months = "
+          f"{score.false_per_site_month(which):.2f} per site per month")
+
+
 def main():
-    sites = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    for name, opts in [("default", early.Settings()),
-                       ("cautious (tau 0.5, progress 0.4)", early.Settings(min_tau=0.5, min_progress=0.4)),
-                       ("eager (tau 0.25, progress 0.2)", early.Settings(min_tau=0.25, min_progress=0.2))]:
-        started = time.perf_counter()
-        score = early_eval.evaluate(sites=sites, opts=opts)
-        took = time.perf_counter() - started
-        print(f"{name:34s} sites {score.sites}, degrading {score.degrading}: warned in time "
-              f"{score.warned_in_time} ({100 * score.warned_in_time / max(score.degrading, 1):.0f} %), "
-              f"median lead {score.median_lead_h} h, false warnings {score.false_warnings} over "
-              f"{score.clean_site_weeks:.0f} clean site-weeks = {score.false_per_site_week:.3f} per site-week "
-              f"({took:.1f} s)")
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--per-ramp", type=int, default=60, help="ramps per length")
+    parser.add_argument("--clean", type=int, default=80, help="clean links, a month each")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    started = time.perf_counter()
+    score = early_eval.evaluate_fast(per_ramp=args.per_ramp, clean_sites=args.clean, seed=args.seed)
+    took = time.perf_counter() - started
+    print(f"Early warning, seed {args.seed}: {args.per_ramp} ramps per length, {args.clean} clean links "
+          f"(a month each), 100 probe packets a minute, FAIL 3 % loss, minute detector {early.FastSettings()}")
+    print("\nBEFORE: hourly trend only (36 h of hourly roll-ups, Theil–Sen + Kendall)\n")
+    table(score, "before")
+    print("\nAFTER: hourly trend + minute detector (CUSUM against the site's usual level, every 5 min)\n")
+    table(score, "after")
+    print(f"\n({took:.0f} s)")
 
 
 if __name__ == "__main__":

@@ -148,3 +148,287 @@ def record(site_id: int, findings: dict, now: dt.datetime, opts: Settings = Sett
     else:
         alert.save(update_fields=["recent", "clean_streak"])
     return len(new)
+
+
+# -- Minute resolution: fast ramps in the last hours ---------------------------------------------
+#
+# The hourly trend needs about a dozen hours of rise; a link that goes from its usual level to FAIL
+# within one to six hours reaches FAIL before it speaks. Beside it, every ``FAST_EVERY_MIN``
+# minutes, a one-sided CUSUM (Page 1954) runs over the minute roll-ups of the last ``window_min``
+# minutes against the site's *own* usual level (the median of its hourly roll-ups over the
+# ``WINDOW_H`` hours before the window). CUSUM is the classic detector of a lasting shift above a
+# known level: it accumulates evidence minute by minute and forgets noise (the allowance ``k``).
+# Its quantities are in units of the gap between the site's usual level and the standard's FAIL
+# level, so the thresholds come from the published standard: a site usually at 0,2 % loss and one
+# at 0,8 % are judged against the same FAIL of 3 %, each from where it usually is. A minute counts
+# at most as FAIL, so a burst of a few minutes (the alert rules' business) adds little. A warning
+# further needs, all from the standard's levels and the site's own history:
+#   * the last ``gate_min`` minutes on average past the standard's WARN level (the job's query asks
+#     this of every site, so only those are read in full);
+#   * the recent level (mean of the last ``recent_min`` minutes, each capped at FAIL) at least
+#     ``min_progress`` of the way from the usual level to FAIL, ``min_band`` of the way from WARN to
+#     FAIL, and above what the site usually reaches (``high_quantile`` of its hours);
+#   * a rise since the change point (the minimum of the running sum of deviations from the usual
+#     level), on 5-minute means: Theil–Sen slope > 0 and Mann–Kendall z ≥
+#     ``min_z``, reaching FAIL within ``horizon_h``. A link already failing (interquartile mean of the
+#     last quarter-hour past FAIL) is left to the alert rules.
+# Warnings share the hourly ones' cooldown and the site's trend alert (raised by either at once,
+# cleared by the hourly job after clean hours while the minute job keeps resetting the count as long
+# as it still sees the rise): a flapping link warns once, not every five minutes.
+
+FAST_WINDOW_MIN = 360  # the longest window FastSettings may ask for
+FAST_EVERY_MIN = 5
+FAST_MIN_POINTS = 30
+
+
+@dataclass(frozen=True)
+class FastSettings:
+    """Tuned on generated histories with another seed than the one the bench reports
+    (``bench/monitoring_early_warning.py --seed 101``); all levels are shares of the standard's gaps."""
+
+    window_min: int = 360     # minutes of roll-ups looked at
+    allowance: float = 0.25   # k: drift below this share of the gap (usual → FAIL) is noise
+    threshold: float = 12.0   # h: evidence, in gap × minutes above the allowance, before a warning
+    min_progress: float = 0.5  # the recent level at least half way from the usual level to FAIL
+    min_band: float = 0.5     # and at least half way from the standard's WARN level to its FAIL level
+    recent_min: int = 15
+    gate_min: int = 30
+    min_z: float = 2.33       # Mann–Kendall z of the rise since the change point (one-sided 1 %)
+    block_min: int = 5
+    horizon_h: float = 6.0    # FAIL foreseen within this time, or it is the hourly trend's business
+    high_quantile: float = 0.9  # "above what it usually reaches": this quantile of its hours
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The site's usual level and the highest it usually reaches, from its hourly roll-ups."""
+
+    usual: float
+    high: float
+
+    @classmethod
+    def of(cls, hourly_values, higher_is_worse: bool = True, quantile: float = 0.9, min_points: int = MIN_POINTS):
+        """From hourly values; ``high`` is the ``quantile`` on the bad side (1.0: the worst hour)."""
+        values = sorted((v for v in hourly_values if v is not None), reverse=not higher_is_worse)
+        if len(values) < min_points:
+            return None
+        return cls(statistics.median(values), values[min(len(values) - 1, int(quantile * len(values)))])
+
+
+@dataclass(frozen=True)
+class FastFinding:
+    value: float
+    from_value: float
+    minutes: int
+    slope_per_hour: float
+    hours_to_fail: float
+
+
+def cusum(zs, allowance: float):
+    """One-sided CUSUM of ``zs``: ``(S at the end, index after its last zero)``."""
+    s, start = 0.0, 0
+    for i, z in enumerate(zs):
+        s = max(0.0, s + z - allowance)
+        if s == 0.0:
+            start = i + 1
+    return s, start
+
+
+def quarter_level(values) -> float:
+    """The interquartile mean of the values (the middle half): a few minutes of burst do not move it."""
+    ordered = sorted(values)
+    cut = len(ordered) // 4
+    middle = ordered[cut:len(ordered) - cut] or ordered
+    return sum(middle) / len(middle)
+
+
+def capped_mean(values, cap: float) -> float:
+    return sum(min(v, cap) for v in values) / len(values)
+
+
+def mann_kendall_z(tau: float, n: int) -> float:
+    """Kendall's tau of ``n`` points as the Mann–Kendall test's z (no ties correction)."""
+    return 3.0 * tau * (n * (n - 1)) ** 0.5 / (2.0 * (2 * n + 5)) ** 0.5 if n > 2 else 0.0
+
+
+def change_point(zs) -> int:
+    """Where the rise began: the index after the minimum of the running sum of the deviations from the
+    usual level (they sum to about zero while the link is at its usual level and grow once it rises),
+    0 if the sum never dips below zero."""
+    total, lowest, at = 0.0, 0.0, 0
+    for i, z in enumerate(zs):
+        total += z
+        if total < lowest:
+            lowest, at = total, i + 1
+    return at
+
+
+def detect_fast(points, baseline: Baseline | None, level: Level, opts: FastSettings = FastSettings(), why=None):
+    """``points`` = ``[(minute, value)]`` oldest first over the last hours → a FastFinding or None.
+
+    ``why`` (a list) receives the name of the condition that failed, for tests and tuning."""
+    def no(reason):
+        if why is not None:
+            why.append(reason)
+        return None
+
+    points = [(x, y) for x, y in points if y is not None]
+    if baseline is None or len(points) < FAST_MIN_POINTS:
+        return no("data")
+    sign = 1.0 if level.higher_is_worse else -1.0
+    ys = [sign * y for _, y in points]
+    fail, warn = sign * level.fail, sign * level.warn
+    usual, high = sign * baseline.usual, sign * baseline.high
+    gap = fail - usual
+    if gap <= 0:
+        return no("usually failing")  # nothing to foresee
+    gate = ys[-opts.gate_min:]
+    if sum(gate) / len(gate) < warn:
+        return no("below warn")
+    last = ys[-opts.recent_min:]
+    if quarter_level(last) > fail:
+        return no("failing")  # the alert rules speak now
+    # The recent level, each minute counted at most as FAIL: a burst is the alert rules' business.
+    recent = capped_mean(last, fail)
+    if (recent - usual < opts.min_progress * gap or recent <= high
+            or recent < warn + opts.min_band * (fail - warn)):
+        return no("not off its usual level")
+    zs = [(min(y, fail) - usual) / gap for y in ys]
+    s, since = cusum(zs, opts.allowance)
+    if s < opts.threshold:
+        return no("cusum")
+    # Where the rise began: for the trend test the running-sum change point (CUSUM's last zero is
+    # reset now and then by noise on a slow ramp); for the story told, the later of the two (on a fast
+    # ramp the running sum wanders back into the quiet hours before it).
+    start = change_point(zs)
+    told = max(start, min(since, len(ys) - 1))
+    if len(ys) - start < opts.recent_min:
+        return no("cusum")
+    # The rise since the change point, on means of ``block_min`` minutes (a minute's loss is a count
+    # of a hundred packets: most pairwise slopes of raw minutes are ties).
+    xs, bs = [], []
+    for end in range(len(ys), start, -opts.block_min):
+        chunk = ys[max(start, end - opts.block_min):end]
+        xs.append(points[end - 1][0])
+        bs.append(capped_mean(chunk, fail))
+    xs.reverse()
+    bs.reverse()
+    slope, intercept, tau = theil_sen(xs, bs)
+    if slope <= 0 or mann_kendall_z(tau, len(xs)) < opts.min_z:
+        return no("no rise")
+    now_level = max(recent, intercept + slope * xs[-1])
+    hours = (fail - now_level) / slope / 60.0
+    if hours > opts.horizon_h:
+        return no("slow")
+    return FastFinding(value=sign * recent, from_value=sign * usual, minutes=int(round(xs[-1] - points[told][0])),
+                       slope_per_hour=sign * slope * 60.0, hours_to_fail=max(hours, 0.0))
+
+
+def _in_about(hours: float) -> str:
+    if hours < 1.0:
+        minutes = max(5, int(round(hours * 60 / 5.0)) * 5)
+        return _("about %(n)s minutes") % {"n": format_number(minutes, 0)}
+    return _("about %(n)s hours") % {"n": format_number(hours, 0 if hours >= 3 else 1)}
+
+
+def describe(measure: str, value, hours_to_fail, from_value=None, over_minutes=None) -> str:
+    """The warning in words, in the reader's language (``Warning.summary``, the trend alert's reason)."""
+    from diemcau.monitoring.alerts import shown
+
+    if from_value is not None and over_minutes is not None:
+        return _("%(measure)s rose from %(from)s to %(to)s in %(minutes)s minutes: FAIL level in %(when)s") % {
+            "measure": Problem(measure).label, "from": shown(measure, from_value), "to": shown(measure, value),
+            "minutes": format_number(over_minutes, 0), "when": _in_about(hours_to_fail)}
+    return _("%(measure)s %(value)s now: FAIL level in %(when)s") % {
+        "measure": Problem(measure).label, "value": shown(measure, value), "when": _in_about(hours_to_fail)}
+
+
+def _may_become(measure: str) -> str:
+    from diemcau.incidents.choices import Severity
+    from diemcau.monitoring.incident_link import ROUTING
+
+    severity = ROUTING.get(measure, ("", "", "normal"))[2]
+    return _("it may become a “%(measure)s” alert and an incident of %(severity)s severity") % {
+        "measure": Problem(measure).label, "severity": str(Severity(severity).label).lower()}
+
+
+def evaluate_fast(now: dt.datetime | None = None, opts: FastSettings = FastSettings()) -> int:
+    """Every few minutes: look for fast rises in the minute roll-ups of the last hours.
+
+    Only sites whose last ``gate_min`` minutes average past the standard's WARN level on some
+    measure are read in full (one aggregate query decides which): the detector could not warn the
+    others, so ten thousand quiet sites cost one query.
+    """
+    from django.db.models import Avg
+
+    from diemcau.monitoring.models import Rollup
+    from diemcau.monitoring.rollups import bucket_start
+
+    now = now or timezone.now()
+    end = bucket_start(now, Period.MINUTE)  # the minute under way is not rolled up yet
+    levels = current_levels()
+    gate = (Rollup.objects.filter(period=Period.MINUTE, bucket__gte=end - dt.timedelta(minutes=opts.gate_min),
+                                  bucket__lt=end)
+            .values("site_id").annotate(**{f: Avg(f) for f in MEASURES.values()}))
+    candidates = defaultdict(set)
+    for row in gate:
+        for problem, field in MEASURES.items():
+            level, value = levels.get(problem), row[field]
+            if level is not None and value is not None and (level.warns(value) or level.fails(value)):
+                candidates[row["site_id"]].add(problem)
+    if not candidates:
+        return 0
+    start = end - dt.timedelta(minutes=opts.window_min)
+    first_hour = bucket_start(start, Period.HOUR)
+    series = defaultdict(lambda: defaultdict(list))
+    for site_id, bucket, *values in (Rollup.objects.filter(period=Period.MINUTE, site_id__in=list(candidates),
+                                                           bucket__gte=start, bucket__lt=end)
+                                     .order_by("bucket").values_list("site_id", "bucket", *MEASURES.values())):
+        minute = (bucket - start).total_seconds() / 60.0
+        for problem, value in zip(MEASURES, values, strict=True):
+            series[site_id][problem].append((minute, value))
+    hourly = defaultdict(lambda: defaultdict(list))
+    for site_id, *values in (Rollup.objects.filter(period=Period.HOUR, site_id__in=list(candidates),
+                                                   bucket__gte=first_hour - dt.timedelta(hours=WINDOW_H),
+                                                   bucket__lt=first_hour)
+                             .values_list("site_id", *MEASURES.values())):
+        for problem, value in zip(MEASURES, values, strict=True):
+            hourly[site_id][problem].append(value)
+    warned = 0
+    for site_id, problems in candidates.items():
+        findings = {}
+        for problem in problems:
+            level = levels[problem]
+            baseline = Baseline.of(hourly[site_id][problem], level.higher_is_worse, opts.high_quantile)
+            finding = detect_fast(series[site_id][problem], baseline, level, opts)
+            if finding:
+                findings[problem] = finding
+        if findings:
+            warned += record_fast(site_id, findings, now)
+    return warned
+
+
+@transaction.atomic
+def record_fast(site_id: int, findings: dict, now: dt.datetime, opts: Settings = Settings()) -> int:
+    """Store new fast warnings (one per measure per cooldown, shared with the hourly ones) and feed the
+    site's trend alert a bad round: it is raised at once, and its clearing (by the hourly job, after
+    clean hours) waits while the minute detector still sees the rise."""
+    from diemcau.monitoring.alerts import Pattern, _alert, _flip, step
+    from diemcau.monitoring.models import Warning
+
+    recent = set(Warning.objects.filter(site_id=site_id, at__gte=now - dt.timedelta(hours=opts.cooldown_h))
+                 .values_list("measure", flat=True))
+    new = [Warning(site_id=site_id, measure=p, at=now, value=f.value, slope_per_hour=f.slope_per_hour,
+                   hours_to_fail=f.hours_to_fail, resolution=Period.MINUTE, from_value=f.from_value,
+                   over_minutes=f.minutes) for p, f in findings.items() if p not in recent]
+    Warning.objects.bulk_create(new)
+    alert = _alert(site_id, Problem.TREND)
+    pattern = Pattern(1, 1, int(getattr(settings, "MONITORING_TREND_CLEAR_HOURS", 6)))
+    if step(alert, True, pattern) == AlertState.RAISED:
+        problem, finding = min(findings.items(), key=lambda kv: kv[1].hours_to_fail)
+        said = describe(problem, finding.value, finding.hours_to_fail, finding.from_value, finding.minutes)
+        reason = f"{said}; {_may_become(problem)}"
+        _flip(alert, AlertState.RAISED, now, finding.value, reason)
+    else:
+        alert.save(update_fields=["recent", "clean_streak"])
+    return len(new)

@@ -67,3 +67,148 @@ def evaluate(sites: int = 200, share_degrading: float = 0.5, seed: int = 7, leve
         else:
             score.missed += 1
     return score
+
+
+# -- Minute resolution: ramps of a given length, hourly detector alone and with the minute one -----
+
+RAMPS_H = (1, 3, 6, 12, 24)
+WARMUP_MIN = early.WINDOW_H * 60 + early.FAST_WINDOW_MIN
+MONTH_MIN = 30.44 * 24 * 60
+
+
+def hourly_findings(history, level: Level, opts: early.Settings) -> list[int]:
+    """Minutes at which the hourly job (at minute 7 of each hour, completed hours only) finds a trend."""
+    out = []
+    for h in range(early.MIN_POINTS - 1, len(history.hourly)):
+        window = [(float(x), history.hourly[x]) for x in range(max(0, h + 1 - early.WINDOW_H), h + 1)]
+        if early.detect(window, level, opts):
+            out.append((h + 1) * 60 + 7)
+    return out
+
+
+def fast_findings(history, level: Level, opts: early.FastSettings, every: int = early.FAST_EVERY_MIN,
+                  lag: int = 2) -> list[int]:
+    """Minutes at which the minute job (every ``every`` minutes, roll-ups up to ``lag`` minutes old)
+    finds a fast ramp. The gate the job puts in its query (recent mean past WARN) is applied first
+    with numpy only to skip work; ``detect_fast`` applies it again."""
+    import numpy as np
+
+    loss = history.loss
+    csum = np.concatenate([[0.0], np.cumsum(loss)])
+    out = []
+    baselines = {}
+    for t in range(WARMUP_MIN - WARMUP_MIN % every + every, history.minutes + 1, every):
+        end = t - lag + 1  # minutes [start, end) are rolled up
+        start = end - opts.window_min
+        if start < 0 or (csum[end] - csum[end - opts.gate_min]) / opts.gate_min < level.warn:
+            continue
+        first_hour = start // 60
+        if first_hour not in baselines:
+            baselines[first_hour] = early.Baseline.of(history.hourly[max(0, first_hour - early.WINDOW_H):first_hour],
+                                                      level.higher_is_worse, opts.high_quantile)
+        points = [(float(m), float(loss[m])) for m in range(start, end)]
+        if early.detect_fast(points, baselines[first_hour], level, opts):
+            out.append(t)
+    return out
+
+
+def warned(findings: list[int], cooldown_min: float) -> list[int]:
+    """Findings that become warnings: one per measure per cooldown, whichever detector found it."""
+    out = []
+    for t in sorted(findings):
+        if not out or t - out[-1] >= cooldown_min:
+            out.append(t)
+    return out
+
+
+@dataclass
+class RampScore:
+    sites: int = 0
+    warned_in_time: int = 0
+    lead_min: list = None
+
+    def __post_init__(self):
+        self.lead_min = self.lead_min if self.lead_min is not None else []
+
+    @property
+    def share(self):
+        return self.warned_in_time / self.sites if self.sites else 0.0
+
+    @property
+    def median_lead_min(self):
+        return statistics.median(self.lead_min) if self.lead_min else None
+
+
+@dataclass
+class FastScore:
+    ramps: dict  # ramp hours → {"before": RampScore, "after": RampScore}
+    false_before: int = 0
+    false_after: int = 0
+    clean_minutes: float = 0.0
+
+    def false_per_site_month(self, which: str) -> float:
+        count = self.false_before if which == "before" else self.false_after
+        return count / (self.clean_minutes / MONTH_MIN) if self.clean_minutes else 0.0
+
+
+def fail_moment(history, fail: float, after: int, quarter: int = 15):
+    """First minute from ``after`` at which the last quarter-hour's interquartile mean is past FAIL:
+    the link is failing, not one unlucky train; a burst of a few minutes (which the alert rules
+    handle on their own) is not the ramp reaching FAIL."""
+    loss = history.loss
+    for m in range(max(after, quarter - 1), history.minutes):
+        if early.quarter_level(loss[m + 1 - quarter:m + 1].tolist()) > fail:
+            return m
+    return None
+
+
+def evaluate_fast(per_ramp: int = 40, clean_sites: int = 60, clean_days: int = 30, seed: int = 7,
+                  level: Level | None = None, hourly: early.Settings | None = None,
+                  fast: early.FastSettings | None = None, ramps=RAMPS_H) -> FastScore:
+    """Replay minute histories through the hourly detector alone ("before") and the hourly and
+    minute detectors together ("after"): per ramp length the share warned before FAIL and the
+    median lead; false warnings per site-month on clean links and before each ramp's onset."""
+    import numpy as np
+
+    level = level or Level(Problem.LOSS, 1.0, 3.0)
+    hourly = hourly or early.Settings()
+    fast = fast or early.FastSettings()
+    rng = np.random.default_rng(seed)
+    cooldown = hourly.cooldown_h * 60
+    score = FastScore(ramps={r: {"before": RampScore(), "after": RampScore()} for r in ramps})
+
+    def run(history, clean_until):
+        by_hour = hourly_findings(history, level, hourly)
+        both = by_hour + fast_findings(history, level, fast)
+        out = {}
+        for which, found in (("before", by_hour), ("after", both)):
+            times = [t for t in warned(found, cooldown) if t >= WARMUP_MIN]
+            out[which] = times
+            falses = sum(1 for t in times if t < clean_until)
+            if which == "before":
+                score.false_before += falses
+            else:
+                score.false_after += falses
+        score.clean_minutes += max(0, clean_until - WARMUP_MIN)
+        return out
+
+    for _ in range(clean_sites):
+        minutes = clean_days * 24 * 60
+        history = histories.generate_minutes(rng, minutes, start_hour=int(rng.integers(0, 24 * 7)))
+        run(history, minutes)
+    for ramp_h in ramps:
+        for _ in range(per_ramp):
+            onset = WARMUP_MIN + int(rng.integers(0, 24 * 60))
+            minutes = onset + ramp_h * 60 + 6 * 60
+            history = histories.generate_minutes(rng, minutes, start_hour=int(rng.integers(0, 24 * 7)),
+                                                 onset=onset, ramp_minutes=ramp_h * 60.0, fail=level.fail)
+            times = run(history, onset)
+            crossing = fail_moment(history, level.fail, onset)
+            for which in ("before", "after"):
+                tally = score.ramps[ramp_h][which]
+                tally.sites += 1
+                before = [t for t in times[which] if onset <= t < (crossing if crossing is not None else minutes)]
+                if before and crossing is not None:
+                    tally.warned_in_time += 1
+                    tally.lead_min.append(crossing - before[0])
+    return score

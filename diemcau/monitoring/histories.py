@@ -62,3 +62,58 @@ def first_crossing(values, fail: float, after: int = 0):
         if values[h] > fail:
             return h
     return None
+
+
+@dataclass
+class MinuteHistory:
+    """Minute loss as the minute roll-ups hold it (the mean of the minute's rounds), and its hours."""
+
+    minutes: int
+    loss: object  # numpy array, % per minute
+    hourly: list
+    base: float
+    onset: int | None = None  # minute the ramp starts
+    reaches_fail: int | None = None  # minute the ramp alone brings the usual level to FAIL
+
+
+def generate_minutes(rng, minutes: int, start_hour: int = 0, onset: int | None = None,
+                     ramp_minutes: float | None = None, fail: float = 3.0, packets_per_minute: int = 100,
+                     burst_hours_share: float = 0.015) -> MinuteHistory:
+    """Minute loss of one link, the hourly model of ``generate`` at minute resolution.
+
+    ``rng`` is a ``numpy.random.Generator``. The link's loss rate is its usual level, higher in
+    working hours, times a slow random wander (lognormal, σ 0.45 per hour as in ``generate``,
+    moving smoothly from hour to hour), plus rare bursts of a few minutes (about 1.5 % of hours).
+    A ramp starting at ``onset`` adds loss that brings the usual level to ``fail`` in
+    ``ramp_minutes`` and keeps rising at the same pace to 4–12 %. Each minute is measured with
+    ``packets_per_minute`` probe packets (two trains of 50 at the default 30 s interval), so the
+    minute values carry the binomial noise a real agent's do.
+    """
+    import numpy as np
+
+    base = rng.uniform(0.05, 0.6)
+    hours = minutes // 60 + 2
+    t = np.arange(minutes)
+    # Wander: one lognormal draw per hour, interpolated (in logs) between hour centres.
+    logs = rng.normal(0.0, 0.45, hours + 1)
+    wander = np.exp(np.interp(t, np.arange(hours + 1) * 60 + 30, logs))
+    hour_of = (start_hour + t // 60)
+    local = (hour_of + 7) % 24
+    busy = np.where((local >= 8) & (local < 17) & ((hour_of // 24) % 7 < 5), 1.6, 1.0)
+    rate = base * busy * wander
+    # Bursts: a few minutes of heavy loss.
+    starts = np.flatnonzero(rng.random(minutes) < burst_hours_share / 60.0)
+    for s in starts:
+        length = int(rng.integers(1, 6))
+        rate[s:s + length] += rng.uniform(10.0, 40.0)
+    reaches = None
+    if onset is not None:
+        target = rng.uniform(4.0, 12.0)
+        pace = (fail - base) / ramp_minutes  # % per minute
+        added = np.clip((t - onset) * pace, 0.0, target - base)
+        rate = rate + added
+        reaches = int(onset + ramp_minutes)
+    p = np.clip(rate / 100.0, 0.0, 1.0)
+    loss = rng.binomial(packets_per_minute, p) * (100.0 / packets_per_minute)
+    hourly = [float(loss[h * 60:(h + 1) * 60].mean()) for h in range(minutes // 60)]
+    return MinuteHistory(minutes=minutes, loss=loss, hourly=hourly, base=base, onset=onset, reaches_fail=reaches)

@@ -230,7 +230,12 @@ class AlertFlip(models.Model):
 
 
 class Warning(models.Model):
-    """An early warning: the trend of a measure reaches the FAIL level soon."""
+    """An early warning: the trend of a measure reaches the FAIL level soon.
+
+    Found on the hourly roll-ups (a trend over a day and a half) or on the minute roll-ups of the
+    last hours (a fast rise: ``from_value`` is the site's usual level, ``over_minutes`` how long the
+    rise has lasted); see ``early``.
+    """
 
     site = models.ForeignKey("inventory.Site", on_delete=models.CASCADE, related_name="+")
     measure = models.CharField(_("measure"), max_length=10, choices=Problem.choices)
@@ -238,6 +243,9 @@ class Warning(models.Model):
     value = models.FloatField(_("current level"))
     slope_per_hour = models.FloatField(_("change per hour"))
     hours_to_fail = models.FloatField(_("hours until the FAIL level"))
+    resolution = models.PositiveIntegerField(_("found on"), choices=Period.choices, default=Period.HOUR)
+    from_value = models.FloatField(_("usual level"), null=True, blank=True)
+    over_minutes = models.PositiveIntegerField(_("rising for (minutes)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
@@ -252,6 +260,18 @@ class Warning(models.Model):
         from diemcau.monitoring.alerts import shown
 
         return shown(self.measure, self.value)
+
+    @property
+    def is_fast(self) -> bool:
+        return self.resolution == Period.MINUTE
+
+    @property
+    def summary(self) -> str:
+        """What was seen, in the reader's language: "Packet loss rose from 0.2 % to 1.8 % in 40 minutes:
+        FAIL level in about 25 minutes" (minute roll-ups) or "1.4 % now, FAIL level in about 9 h"."""
+        from diemcau.monitoring.early import describe
+
+        return describe(self.measure, self.value, self.hours_to_fail, self.from_value, self.over_minutes)
 
 
 class VendorStatusOid(models.Model):

@@ -59,6 +59,13 @@ def early_warning_job():
     early.evaluate_all()
 
 
+@db_periodic_task(crontab(minute=f"*/{early.FAST_EVERY_MIN}"))
+@lock_task("monitoring-fast-warning")
+def fast_warning_job():
+    """Every five minutes, beside the hourly trend: fast rises in the minute roll-ups of the last hours."""
+    return early.evaluate_fast()
+
+
 @db_periodic_task(crontab(minute="*/5"))
 @lock_task("monitoring-device-poll")
 def device_poll_job():
