@@ -252,11 +252,23 @@ class Lab:
             time.sleep(0.05)
         raise RuntimeError("nothing listens on TCP %d in %s" % (port, self.ns_b))
 
-    def agent_check(self, seconds, extra=()):
-        """Start ``diemcau-agent check --json`` in A; returns the process."""
-        return self.popen(self.ns_a, [sys.executable, "-m", "diemcau_agent", "--config", os.devnull, "check",
-                                      "--reflector", "%s:%d" % (self.addr_b, self.stamp_port),
-                                      "--seconds", str(seconds), "--json", "--no-send"] + list(extra),
+    def agent_check(self, seconds, extra=(), rtts_to=None):
+        """Start ``diemcau-agent check --json`` in A; returns the process.
+
+        With ``rtts_to`` (a path) the same check also writes each probe's RTT there (``check_rtts.py``).
+        """
+        head = ([sys.executable, "-m", "diemcau_agent", "--config", os.devnull] if rtts_to is None else
+                [sys.executable, os.path.join(HERE, "check_rtts.py"), rtts_to])
+        return self.popen(self.ns_a, head + ["check", "--reflector", "%s:%d" % (self.addr_b, self.stamp_port),
+                                             "--seconds", str(seconds), "--json", "--no-send"] + list(extra),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def ping(self, seconds, interval=0.02):
+        """iputils ``ping`` from A to B over the same path, one echo every ``interval`` s (as the agent's
+        probes); its RTTs come from kernel receive timestamps (SO_TIMESTAMP). Returns the process."""
+        count = max(10, int(seconds / interval))
+        return self.popen(self.ns_a, ["ping", "-n", "-i", "%g" % interval, "-c", str(count),
+                                      "-w", str(int(seconds + 15)), "-W", "3", self.addr_b],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def iperf_client(self, seconds, pps=50, size=100):
@@ -268,21 +280,31 @@ class Lab:
                                       str(seconds), "--get-server-output", "-J"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
-    def measure_together(self, seconds, with_iperf=True):
-        """Agent check and (optionally) iperf3 over the same path at once.
+    def measure_together(self, seconds, with_iperf=True, with_ping=False):
+        """Agent check and (optionally) iperf3 and ``ping`` over the same path at once.
 
-        Returns ``{"agent": {...}, "iperf": {...} or None, "truth": {...}}``.
+        Returns ``{"agent": {...}, "iperf": {...} or None, "truth": {...}}``; with ``with_ping`` also
+        ``"agent_rtts"`` (each probe's RTT, ms) and ``"ping_rtts"`` (each echo's RTT as ping printed it).
         """
         self.reset()
-        iperf = None
+        iperf = ping = rtts_to = None
         if with_iperf and shutil.which("iperf3"):
             self.start_iperf_server()
             iperf = self.iperf_client(seconds)
-        agent = self.agent_check(seconds)
+        if with_ping:
+            rtts_to = os.path.join("/tmp", "netlab-rtts-%d.json" % os.getpid())
+            ping = self.ping(seconds)
+        agent = self.agent_check(seconds, rtts_to=rtts_to)
         out, err = agent.communicate(timeout=seconds + 60)
         if agent.returncode not in (0, 1, 2, 3) or not out.strip():
             raise RuntimeError("agent check failed: %s" % err[-2000:])
         result = {"agent": json.loads(out), "iperf": None}
+        if ping is not None:
+            pout, _perr = ping.communicate(timeout=seconds + 60)
+            result["ping_rtts"] = parse_ping(pout)
+            with open(rtts_to) as fh:
+                result["agent_rtts"] = json.load(fh)
+            os.unlink(rtts_to)
         if iperf is not None:
             iout, ierr = iperf.communicate(timeout=seconds + 60)
             result["iperf"] = parse_iperf(iout)
@@ -309,6 +331,35 @@ def parse_iperf(text):
     return {"jitter_ms": end.get("jitter_ms"), "loss_pct": end.get("lost_percent"),
             "lost": end.get("lost_packets"), "packets": end.get("packets"),
             "out_of_order": end.get("out_of_order")}
+
+
+def parse_ping(text):
+    """The ``time=`` of each reply iputils ``ping`` printed, in ms (duplicates left out).
+
+    ping rounds what it prints: to 1 µs below 1 ms, 10 µs below 10 ms, 0.1 ms below 100 ms and to
+    whole milliseconds above; ``ping_resolution`` says which.
+    """
+    seen, out = set(), []
+    for line in text.splitlines():
+        if "time=" not in line or "DUP!" in line:
+            continue
+        seq = line.split("icmp_seq=")[1].split()[0] if "icmp_seq=" in line else len(out)
+        if seq in seen:
+            continue
+        seen.add(seq)
+        out.append(float(line.split("time=")[1].split()[0]))
+    return out
+
+
+def ping_resolution(value_ms):
+    """The step iputils ``ping`` prints a round trip of ``value_ms`` with (see ``parse_ping``)."""
+    if value_ms >= 99.95:
+        return 1.0
+    if value_ms >= 9.995:
+        return 0.1
+    if value_ms >= 1.0:
+        return 0.01
+    return 0.001
 
 
 def count_reordered(seqs):
