@@ -44,6 +44,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from diemcau.core import replica
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Column kinds: how a column's values are shown in Excel (they stay numbers or dates).
@@ -283,12 +285,16 @@ def export_response(fmt: str, filename: str, columns: list, rows: Iterable, shee
     the audit log goes right here, before the file is written.
     """
     name = f"{_safe_filename(filename)}-{_stamp()}"
+    # The rows are read from the replica when one serves this request (core.replica), as they are written.
+    alias = replica.read_alias(request) if request is not None else replica.current()
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
+        lines = replica.iterate_reading_from(alias, _csv_lines(columns, rows))
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
     book = Workbook()
-    book.table(sheet_title, columns, rows)
+    with replica.reading_from(alias):
+        book.table(sheet_title, columns, rows)
     response = HttpResponse(book.to_bytes(), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from diemcau.core.exports import PERCENT, ExportColumn, Workbook, workbook_response
 from diemcau.core.forms import BootstrapMixin
+from diemcau.core.replica import using_replica
 from diemcau.incidents import access, reports
 
 
@@ -34,6 +35,7 @@ def _period(request):
 
 
 @login_required
+@using_replica
 def sla_report(request):
     user = request.user
     form, start, end = _period(request)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from diemcau.core.exports import export_response
 from diemcau.core.listing import Column, page_columns, paginate, sort_queryset, wants_export
+from diemcau.core.replica import using_replica
 from diemcau.incidents import access, live, services
 from diemcau.incidents.choices import Channel, ClockState, EventKind, Status
 from diemcau.incidents.forms import (
@@ -83,6 +84,7 @@ def _with_live_clocks(incidents, now, calendars):
 
 
 @login_required
+@using_replica
 def incident_list(request):
     user = request.user
     holders = Organization.objects.filter(is_active=True).order_by(vi_order("name")) if user.sees_province else \

@@ -21,6 +21,7 @@ from diemcau.core.listing import (
 )
 from diemcau.core.models import ChangeRecord
 from diemcau.core.panels import overview_panels, site_panels
+from diemcau.core.replica import using_replica
 from diemcau.core.scope import allowed, get_for_user, scope
 from diemcau.inventory import access
 from diemcau.inventory.choices import ContactRole, LinkRole
@@ -81,6 +82,7 @@ GAP_LIST_LENGTH = 50
 
 
 @login_required
+@using_replica
 def overview(request):
     """The province overview: counts of the sites the user can see, the gaps that need someone's attention,
     and every app's panel."""
@@ -156,6 +158,7 @@ def organization_detail(request, pk):
 # Sites -------------------------------------------------------------------------
 
 @login_required
+@using_replica
 def site_list(request):
     filterset = SiteFilterSet(request.GET or None, queryset=decorate_sites(scope(Site.objects.all(), request.user)))
     return _list_page(
@@ -254,6 +257,7 @@ def site_retire(request, pk):
 # Devices -------------------------------------------------------------------------
 
 @login_required
+@using_replica
 def device_list(request):
     qs = scope(Device.objects.all(), request.user).select_related("site", "site__organization", "group", "condition")
     return _list_page(

@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from diemcau.core.models import ChangeVia
+from diemcau.core.replica import using_replica
 from diemcau.inventory.models import Organization
 from diemcau.meetings import access, backups, duty, report, services
 from diemcau.meetings.choices import Importance, Level, Outcome, RollCall
@@ -250,6 +251,7 @@ def _platform(code):
 
 
 @router.get("", response=list[MeetingOut])
+@using_replica
 @paginate(LimitOffsetPagination)
 @json_errors
 def list_meetings(request, filters: Query[MeetingFilters]):
@@ -383,6 +385,7 @@ def meeting_report(request, meeting_id: int):
 # Duty roster ------------------------------------------------------------------------------------------
 
 @router.get("/duty", response=list[ShiftOut])
+@using_replica
 @paginate(LimitOffsetPagination)
 @json_errors
 def list_shifts(request, at: dt.datetime | None = None):
@@ -424,6 +427,7 @@ def swap_shift(request, shift_id: int, payload: SwapIn):
 # Backup plans and drills -----------------------------------------------------------------------------------
 
 @router.get("/backup-plans", response=list[PlanOut])
+@using_replica
 @paginate(LimitOffsetPagination)
 @json_errors
 def list_plans(request, site: str | None = None):
@@ -448,6 +452,7 @@ def record_drill(request, plan_id: int, payload: DrillIn):
 
 
 @router.get("/training", response=list[TrainingOut])
+@using_replica
 @paginate(LimitOffsetPagination)
 @json_errors
 def list_training(request):

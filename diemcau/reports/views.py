@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from diemcau.core.replica import using_replica
 from diemcau.lib import pdf
 from diemcau.lib.nd30 import DOCX_TYPE
 from diemcau.reports import access, documents, services
@@ -23,6 +24,7 @@ PROVINCE_KINDS = (DocKind.ASSESSMENT, DocKind.PLAN)
 
 
 @login_required
+@using_replica
 def index(request):
     """The Reports page: what this user may draft, issue, read and follow up."""
     user = request.user
@@ -46,6 +48,7 @@ def index(request):
 
 
 @login_required
+@using_replica
 def unit_report(request, campaign_pk):
     """A unit's report of a campaign: its one draft, created on first visit (unit users only)."""
     user = request.user
