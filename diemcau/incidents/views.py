@@ -98,7 +98,7 @@ def incident_list(request):
     fmt = wants_export(request)
     if fmt:
         return export_response(fmt, "su-co", INCIDENT_COLUMNS, qs.iterator(chunk_size=2000), sheet_title="su-co",
-                               request=request)
+                               request=request, what=_("Incidents"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

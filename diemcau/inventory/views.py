@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from diemcau.core.exports import export_response
@@ -52,13 +53,19 @@ LINKS = Link.objects.select_related("site", "site__organization", "provider", "k
 CONTACTS = Contact.objects.select_related("site", "site__organization")
 
 
+# What the audit log calls each list's export.
+LIST_NAMES = {"to-chuc": gettext_lazy("Organisations"), "diem-cau": gettext_lazy("Sites"),
+              "thiet-bi": gettext_lazy("Devices"), "duong-truyen": gettext_lazy("Links")}
+
+
 def _list_page(request, *, filterset, columns, default_sort, template, filename, extra=None):
     """Filter (the same FilterSet as the API), sort, then either export every row or render one page."""
     qs, sort = sort_queryset(filterset.qs, request, columns, default_sort)
     fmt = wants_export(request)
     if fmt:
         rows = qs[: settings.EXPORT_MAX_ROWS].iterator(chunk_size=2000)
-        return export_response(fmt, filename, columns, rows, sheet_title=filename, request=request)
+        return export_response(fmt, filename, columns, rows, sheet_title=filename, request=request,
+                               what=LIST_NAMES.get(filename, filename))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
