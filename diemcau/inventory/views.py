@@ -153,7 +153,8 @@ def organization_list(request):
 def organization_detail(request, pk):
     org = get_for_user(Organization.objects.filter(is_active=True).select_related("kind"), request.user, pk)
     sites = decorate_sites(access.sites_for_user(request.user).filter(organization=org)).order_by("code")
-    users = org.users.filter(is_active=True).order_by("role", "username") if request.user.sees_province or request.user.organization_id == org.pk else []
+    users = org.users.filter(is_active=True).order_by("role", "username") \
+        if allowed(request.user, org, "members") else []
     return render(request, "inventory/organization_detail.html", {
         "org": org, "sites": sites, "users": users,
         "can_add_site": access.organizations_where_user_adds_sites(request.user).filter(pk=org.pk).exists(),

@@ -19,6 +19,7 @@ from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from diemcau.core.models import ChangeVia
+from diemcau.core.scope import scope
 from diemcau.inventory.models import Organization
 from diemcau.meetings import access, backups, duty, report, services
 from diemcau.meetings.choices import Importance, Level, Outcome, RollCall
@@ -275,8 +276,9 @@ def schedule_meeting(request, payload: MeetingIn):
     if not access.can_schedule(user):
         raise PermissionDenied
     sites_qs = access.schedule_sites(user)
-    organizer = Organization.objects.filter(code=payload.organizer or user.organization.code, is_active=True).first()
-    if organizer is None or (not user.edits_province and organizer.pk != user.organization_id):
+    organizer = scope(Organization.objects.filter(code=payload.organizer or user.organization.code, is_active=True),
+                      user, "act_for").first()
+    if organizer is None:
         raise HttpError(422, "organizer: not an organisation you schedule for")
     sites = [_site(sites_qs, code, "sites") for code in payload.sites]
     picked = services.sites_pick(kinds=payload.kinds, sites=sites, all_local=payload.all_local, within=sites_qs)

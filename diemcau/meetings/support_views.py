@@ -39,7 +39,7 @@ def duty_list(request):
     shifts = access.shifts_for_user(user).filter(cancelled_at__isnull=True, ends_at__gte=now - dt.timedelta(days=1))
     shifts = shifts.select_related("organization", "meeting").prefetch_related("swaps").order_by("starts_at", "pk")
     organizations = access.duty_organizations(user)
-    can_add = user.edits_province or (user.role in ("operator", "unit_head"))
+    can_add = access.can_add_shifts(user)
     upcoming = access.meetings_for_user(user).filter(status="scheduled", ends_at__gte=now).order_by("starts_at")[:50]
     form = ShiftForm(request.POST or None, organizations=organizations, meetings=upcoming) if can_add else None
     if request.method == "POST":
