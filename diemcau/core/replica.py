@@ -101,15 +101,21 @@ def iterate_reading_from(alias: str, iterable):
     set only around each step, so nothing leaks into what runs between steps.
     """
     iterator = None
-    while True:
-        with reading_from(alias):
-            try:
-                if iterator is None:
-                    iterator = iter(iterable)
-                item = next(iterator)
-            except StopIteration:
-                return
-        yield item
+    try:
+        while True:
+            with reading_from(alias):
+                try:
+                    if iterator is None:
+                        iterator = iter(iterable)
+                    item = next(iterator)
+                except StopIteration:
+                    return
+            yield item
+    finally:
+        # A download stopped half-way closes this generator: close the one inside too, now.
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
 
 
 def _check() -> dict:

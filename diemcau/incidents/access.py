@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from diemcau.core.scope import Rule, get_for_user, register, scope
+from diemcau.core.scope import Rule, get_for_user, permits, register, scope
 from diemcau.incidents.choices import Status
 from diemcau.incidents.models import Holding, Incident, IncidentTally, SlaTally
 from diemcau.inventory.models import Site
@@ -99,7 +99,7 @@ def check(allowed: bool) -> None:
 
 def may_report(user) -> bool:
     """Whether the user's role reports incidents at all (no query: the menu asks on every page)."""
-    return user.role not in ("leader", "auditor")
+    return permits(user, Site, "report")
 
 
 def report_url(user):

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from diemcau.core.exports import export_response
@@ -53,13 +54,19 @@ LINKS = Link.objects.select_related("site", "site__organization", "provider", "k
 CONTACTS = Contact.objects.select_related("site", "site__organization")
 
 
+# What the audit log calls each list's export.
+LIST_NAMES = {"to-chuc": gettext_lazy("Organisations"), "diem-cau": gettext_lazy("Sites"),
+              "thiet-bi": gettext_lazy("Devices"), "duong-truyen": gettext_lazy("Links")}
+
+
 def _list_page(request, *, filterset, columns, default_sort, template, filename, extra=None):
     """Filter (the same FilterSet as the API), sort, then either export every row or render one page."""
     qs, sort = sort_queryset(filterset.qs, request, columns, default_sort)
     fmt = wants_export(request)
     if fmt:
         rows = qs[: settings.EXPORT_MAX_ROWS].iterator(chunk_size=2000)
-        return export_response(fmt, filename, columns, rows, sheet_title=filename, request=request)
+        return export_response(fmt, filename, columns, rows, sheet_title=filename, request=request,
+                               what=LIST_NAMES.get(filename, filename))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -148,7 +155,8 @@ def organization_list(request):
 def organization_detail(request, pk):
     org = get_for_user(Organization.objects.filter(is_active=True).select_related("kind"), request.user, pk)
     sites = decorate_sites(access.sites_for_user(request.user).filter(organization=org)).order_by("code")
-    users = org.users.filter(is_active=True).order_by("role", "username") if request.user.sees_province or request.user.organization_id == org.pk else []
+    users = org.users.filter(is_active=True).order_by("role", "username") \
+        if allowed(request.user, org, "members") else []
     return render(request, "inventory/organization_detail.html", {
         "org": org, "sites": sites, "users": users,
         "can_add_site": access.organizations_where_user_adds_sites(request.user).filter(pk=org.pk).exists(),

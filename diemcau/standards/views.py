@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from diemcau.audit.services import IMPORT_FAILED, IMPORT_REFUSED, IMPORT_SAVED, record_import
 from diemcau.core.exports import export_response, workbook_response
 from diemcau.core.listing import Column, paginate, wants_export
 from diemcau.lib.collation import vi_order
@@ -222,15 +223,23 @@ def standard_import(request):
     access.require_editor(request.user)
     form = ImportStandardForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        audit = {"what": _("Standard"), "filename": upload.name, "size": upload.size, "request": request}
         try:
-            text = form.cleaned_data["file"].read().decode("utf-8")
+            text = upload.read().decode("utf-8")
             draft = services.standard_import(text, user=request.user)
         except UnicodeDecodeError:
             form.add_error("file", _("The file must be UTF-8 text."))
+            record_import(outcome=IMPORT_REFUSED, errors=1, **audit)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error("file", message)
+            record_import(outcome=IMPORT_REFUSED, errors=len(exc.messages), **audit)
+        except Exception:
+            record_import(outcome=IMPORT_FAILED, **audit)
+            raise
         else:
+            record_import(outcome=IMPORT_SAVED, changed=1, **audit)
             messages.success(request, _("Imported as draft %(version)s.") % {"version": draft.version})
             return redirect(draft)
     return render(request, "standards/form.html", {
@@ -437,13 +446,24 @@ def settings_import(request):
     form = SettingsImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        audit = {"what": _("Actual settings"), "filename": upload.name, "size": upload.size, "request": request}
         try:
-            result = import_settings(form.cleaned_data["file"], user=request.user)
+            result = import_settings(upload, user=request.user)
         except Refused as exc:
             form.add_error("file", exc.message)
+            record_import(outcome=IMPORT_REFUSED, errors=1, **audit)
         except (ValueError, KeyError, OSError, UnicodeDecodeError, zipfile.BadZipFile):
             form.add_error("file", _("The file cannot be read; use the template (.xlsx) or a UTF-8 .csv."))
+            record_import(outcome=IMPORT_REFUSED, errors=1, **audit)
+        except Exception:
+            record_import(outcome=IMPORT_FAILED, **audit)
+            raise
         else:
+            if result.ok:
+                record_import(outcome=IMPORT_SAVED, changed=len(result.rows), **audit)
+            else:
+                record_import(outcome=IMPORT_REFUSED, errors=len(result.errors), **audit)
             if result.ok:
                 messages.success(request, _("Settings of %(n)s sites recorded; their verdicts are being recomputed.") % {"n": len(result.rows)})
                 return redirect("standards:settings_import")
@@ -457,4 +477,4 @@ def settings_template(request):
 
     if not organizations_where_user_adds_sites(request.user).exists():
         raise PermissionDenied
-    return workbook_response(build(request.user), "cau-hinh-thuc-te")
+    return workbook_response(build(request.user), "cau-hinh-thuc-te", request=request, what=_("Actual settings"))

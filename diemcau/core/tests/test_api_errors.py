@@ -138,3 +138,16 @@ def test_the_openapi_document_lists_the_errors_and_the_required_fields(province)
     assert set(schemas["LinkCreate"]["required"]) == {"kind", "medium"}
     assert schemas["SiteIn"]["properties"]["room"]["type"] == "string"  # not nullable
     assert schemas["Error"]["required"] == ["detail"]
+
+
+@pytest.mark.parametrize("path", ["/incidents/-1/%0A", "/meetings/-1/sites/%0A/marks", "/sites/%0A"])
+def test_a_path_no_pattern_can_match_is_json_without_any_page_or_static_file(path, province, settings, tmp_path):
+    """Schemathesis sends newlines in path parameters; a server whose static files are not collected
+    (CI, a fresh checkout with DEBUG off) must still answer the API's JSON 404, not fail on the HTML page."""
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path  # no staticfiles.json: the HTML 404 page could not be rendered
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    client = api_client(province.admin)
+    assert_json_error(client.get(API + path), 404)
+    assert_json_error(client.post(API + path, data="{}", content_type="application/json"), 404)

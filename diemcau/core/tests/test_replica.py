@@ -78,6 +78,21 @@ def test_a_streamed_export_reads_from_the_alias_only_while_it_steps():
     assert replica.current() == DEFAULT_DB_ALIAS
 
 
+def test_a_download_stopped_half_way_closes_the_rows_at_once():
+    closed = []
+
+    def rows():
+        try:
+            yield from range(10)
+        finally:
+            closed.append(replica.current())
+
+    stepped = replica.iterate_reading_from("replica", rows())
+    assert next(stepped) == 0
+    stepped.close()  # what the server does when the client goes away
+    assert closed == [DEFAULT_DB_ALIAS]
+
+
 @pytest.mark.django_db
 def test_a_write_marks_the_client_for_the_primary_only_when_a_replica_is_named(client, settings, province):
     settings.READ_YOUR_WRITES_SECONDS = 7

@@ -9,14 +9,13 @@ from diemcau.monitoring.choices import CheckMethod, Period
 from diemcau.monitoring.models import AgentToken, DeviceCheck, Rollup
 from diemcau.testing import make_device
 
-NOW = timezone.now()
-
 
 def quality(site, loss, jitter=5.0, minutes=10, hours=24):
-    rows = [Rollup(site=site, period=Period.MINUTE, bucket=(NOW - dt.timedelta(minutes=m)).replace(second=0,
+    now = timezone.now()  # per call: a time taken at import goes stale in a long run
+    rows = [Rollup(site=site, period=Period.MINUTE, bucket=(now - dt.timedelta(minutes=m)).replace(second=0,
                    microsecond=0), rounds=2, loss_avg=loss, jitter_avg=jitter, rtt_avg=30.0, mos_avg=4.2)
             for m in range(1, minutes)]
-    rows += [Rollup(site=site, period=Period.HOUR, bucket=(NOW - dt.timedelta(hours=h)).replace(minute=0, second=0,
+    rows += [Rollup(site=site, period=Period.HOUR, bucket=(now - dt.timedelta(hours=h)).replace(minute=0, second=0,
                     microsecond=0), rounds=120, loss_avg=loss, jitter_avg=jitter, rtt_avg=30.0, mos_avg=4.2)
              for h in range(hours)]
     Rollup.objects.bulk_create(rows)
@@ -61,7 +60,8 @@ def test_a_unit_user_sees_only_its_own_sites(measured, client_for):
 
 
 def test_the_site_page_shows_grade_charts_and_alert_history(measured, client_for, django_assert_max_num_queries):
-    alerts.evaluate_site_rounds(measured.site_a.pk, [(NOW - dt.timedelta(seconds=30 * i), {"loss_pct": 20.0})
+    now = timezone.now()
+    alerts.evaluate_site_rounds(measured.site_a.pk, [(now - dt.timedelta(seconds=30 * i), {"loss_pct": 20.0})
                                                      for i in range(5)])
     client = client_for(measured.tech)
     with django_assert_max_num_queries(30):
