@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import ValidationError as InputValidationError
 from ninja.pagination import LimitOffsetPagination
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 from pydantic_core import PydanticCustomError
 
 MAX_LIMIT = 1000
@@ -84,8 +84,21 @@ def _iso_date(value):
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    """The same instant in UTC (a naive time is the province's): PostgreSQL refuses offsets beyond
+    ±15:59 that ISO 8601 allows (``+16:42``), and a time near year 1 or 9999 may not exist in UTC."""
+    from django.utils import timezone
+
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise PydanticCustomError("datetime_range", str(_("this date and time is out of range"))) from None
+
+
 # A date and time (or a date) in a query or a body: ISO 8601 text only, a clear 422 for anything else.
-IsoDatetime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
+IsoDatetime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(_in_utc)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 

@@ -73,13 +73,16 @@ def bearers(province):
 
 
 # How many cases and requests ran: printed at the end of the run (conftest.py), kept in the CI log.
-CALLS = {"cases": 0, "requests": 0}
+CALLS = {"cases": 0, "requests": 0, "phases": {}}
 
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case, bearers):
     CALLS["cases"] += 1
+    phase = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", None)
+    phase = getattr(phase, "value", phase) or "?"
+    CALLS["phases"][phase] = CALLS["phases"].get(phase, 0) + 1
     for headers in bearers.values():
         CALLS["requests"] += 1
         case.call_and_validate(headers=headers)

@@ -184,6 +184,11 @@ def test_an_iso_time_in_the_list_query_filters(province, meetings, client_for):
     assert everything == len(api.get("/api/v1/meetings/").json()["items"]) > 0
     assert api.get("/api/v1/meetings/?until=2000-01-01T00:00:00%2B07:00").json()["count"] == 0
     assert api.get("/api/v1/meetings/duty?at=12").status_code == 422
+    # ISO 8601 allows offsets PostgreSQL does not (up to ±23:59); the instant is read in UTC.
+    assert api.get("/api/v1/meetings/?until=2000-01-01T05:10:13%2B16:42").json()["count"] == 0
+    far = api.get("/api/v1/meetings/?until=0001-01-01T00:00:00%2B10:00")  # before year 1 in UTC
+    assert far.status_code == 422 and "until" in far.json()["errors"]
+    assert api.get("/api/v1/meetings/?since=9999-12-31T23:00:00-05:00").status_code == 422
 
 
 @pytest.mark.parametrize("field", ["starts_at", "ends_at"])
