@@ -336,16 +336,20 @@ def link_edit(request, pk=None, site_pk=None):
         link, before = Link(site=site), None
         if operator:
             link.provider = operator
-    form = LinkForm(request.POST or None, instance=link, operator=operator)
-    if request.method == "POST" and form.is_valid():
-        saved = _save_form(request, form, before=before, success_message=_("The link was saved."))
-        if saved:
-            return redirect(site.get_absolute_url() + "#links")
+    return _site_part_form(request, LinkForm(request.POST or None, instance=link, operator=operator), site=site,
+                           before=before, anchor="#links", saved=_("The link was saved."),
+                           title=_("Edit link") if pk else _("New link"))
+
+
+def _site_part_form(request, form, *, site, before, anchor: str, saved: str, title: str):
+    """The edit page of a link or a contact: saved, back to its part of the site's page; its history when editing."""
+    if request.method == "POST" and form.is_valid() and _save_form(request, form, before=before,
+                                                                    success_message=saved):
+        return redirect(site.get_absolute_url() + anchor)
+    editing = before is not None
     return render(request, "inventory/form.html", {
-        "form": form, "object": link if pk else None, "site": site,
-        "title": _("Edit link") if pk else _("New link"),
-        "history": history_for(link)[:30] if pk else None,
-        "cancel_url": site.get_absolute_url(),
+        "form": form, "object": form.instance if editing else None, "site": site, "title": title,
+        "history": history_for(form.instance)[:30] if editing else None, "cancel_url": site.get_absolute_url(),
     })
 
 
@@ -367,17 +371,9 @@ def contact_edit(request, pk=None, site_pk=None):
     else:
         site = access.site_for_user(request.user, site_pk, change=True, include_retired=False)
         contact, before = Contact(site=site), None
-    form = ContactForm(request.POST or None, instance=contact, site=site)
-    if request.method == "POST" and form.is_valid():
-        saved = _save_form(request, form, before=before, success_message=_("The contact was saved."))
-        if saved:
-            return redirect(site.get_absolute_url() + "#contacts")
-    return render(request, "inventory/form.html", {
-        "form": form, "object": contact if pk else None, "site": site,
-        "title": _("Edit technical contact") if pk else _("New technical contact"),
-        "history": history_for(contact)[:30] if pk else None,
-        "cancel_url": site.get_absolute_url(),
-    })
+    return _site_part_form(request, ContactForm(request.POST or None, instance=contact, site=site), site=site,
+                           before=before, anchor="#contacts", saved=_("The contact was saved."),
+                           title=_("Edit technical contact") if pk else _("New technical contact"))
 
 
 @login_required

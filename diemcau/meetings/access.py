@@ -134,6 +134,14 @@ def can_rollcall(user, meeting: Meeting) -> bool:
     return allowed(user, meeting, "rollcall")
 
 
+def participation_to_mark(user, meeting_pk, site_pk) -> tuple[Meeting, Participation]:
+    """A meeting and one site's row of its board, for the site's own unit to mark (404 unseen, 403 not its own)."""
+    meeting = meeting_for_user(user, meeting_pk)
+    participation = participation_for_user(user, meeting, site_pk)
+    check(can_mark(user, participation))
+    return meeting, participation
+
+
 def check(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied

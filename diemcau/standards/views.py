@@ -328,18 +328,29 @@ def platform_edit(request, pk=None):
     else:
         access.require_editor(request.user)
         platform = Platform()
-    form = PlatformForm(request.POST or None, instance=platform)
+    return _reference_form(request, PlatformForm(request.POST or None, instance=platform),
+                           save=lambda form: services.platform_save(form.save(commit=False)),
+                           saved=_("Platform saved; compatibility is being checked again."),
+                           title=_("Edit platform") if pk else _("New platform"), list_url="standards:platforms")
+
+
+def _profile_save(form):
+    profile = form.save(commit=False)
+    profile.settings = form.settings_values()
+    services.profile_save(profile)
+
+
+def _reference_form(request, form, *, save, saved: str, title: str, list_url: str):
+    """The edit page of a platform or a profile: save through the service (its errors on the form), back to the list."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.platform_save(form.save(commit=False))
+            save(form)
         except ValidationError as exc:
             form._update_errors(exc)
         else:
-            messages.success(request, _("Platform saved; compatibility is being checked again."))
-            return redirect("standards:platforms")
-    return render(request, "standards/form.html", {
-        "form": form, "title": _("Edit platform") if pk else _("New platform"), "cancel_url": reverse("standards:platforms"),
-    })
+            messages.success(request, saved)
+            return redirect(list_url)
+    return render(request, "standards/form.html", {"form": form, "title": title, "cancel_url": reverse(list_url)})
 
 
 @login_required
@@ -365,20 +376,9 @@ def profile_edit(request, pk=None):
     else:
         access.require_editor(request.user)
         profile = ConfigProfile()
-    form = ProfileForm(request.POST or None, instance=profile)
-    if request.method == "POST" and form.is_valid():
-        profile = form.save(commit=False)
-        profile.settings = form.settings_values()
-        try:
-            services.profile_save(profile)
-        except ValidationError as exc:
-            form._update_errors(exc)
-        else:
-            messages.success(request, _("Profile saved."))
-            return redirect("standards:profiles")
-    return render(request, "standards/form.html", {
-        "form": form, "title": _("Edit profile") if pk else _("New profile"), "cancel_url": reverse("standards:profiles"),
-    })
+    return _reference_form(request, ProfileForm(request.POST or None, instance=profile), save=_profile_save,
+                           saved=_("Profile saved."), title=_("Edit profile") if pk else _("New profile"),
+                           list_url="standards:profiles")
 
 
 # One site ----------------------------------------------------------------------------------
