@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: whatever any layer answers under /api/ with an error is JSON (diemcau/core/api_support.py).
     "diemcau.core.middleware.ApiErrorsAsJson",
+    # A NUL character in an API query or JSON body is a 422 (PostgreSQL text cannot hold it).
+    "diemcau.core.middleware.ApiRefusesNul",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

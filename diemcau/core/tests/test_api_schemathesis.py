@@ -80,9 +80,12 @@ CALLS = {"cases": 0, "requests": 0, "phases": {}}
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case, bearers):
     CALLS["cases"] += 1
-    phase = getattr(getattr(getattr(case, "meta", None), "phase", None), "name", None)
-    phase = getattr(phase, "value", phase) or "?"
-    CALLS["phases"][phase] = CALLS["phases"].get(phase, 0) + 1
+    info = getattr(getattr(case, "meta", None), "phase", None)
+    phase = getattr(getattr(info, "name", None), "value", None) or "?"
+    scenario = getattr(getattr(getattr(info, "data", None), "scenario", None), "value", None)
+    for key in (phase, f"{phase}/{scenario}" if scenario else None):
+        if key:
+            CALLS["phases"][key] = CALLS["phases"].get(key, 0) + 1
     for headers in bearers.values():
         CALLS["requests"] += 1
         case.call_and_validate(headers=headers)
