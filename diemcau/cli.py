@@ -14,6 +14,7 @@
     diemcau <django command>   anything manage.py does (migrate, createsuperuser …)
 """
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -104,11 +105,42 @@ def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
 
+STOP_SECONDS = 10  # how long a child may take to stop before it and what it started are killed
+
+
+def _start(command: list[str]) -> subprocess.Popen:
+    """A child in its own process group, so stopping it reaches what it started too (the live
+    demo's agent and reflector, gunicorn's workers)."""
+    return subprocess.Popen(command, start_new_session=True)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
+
+
+def stop_children(processes: list[subprocess.Popen], timeout: float = STOP_SECONDS) -> None:
+    """SIGTERM to each child's whole group, wait, then SIGKILL whatever of each group is left."""
+    for process in processes:
+        _signal_group(process, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in processes:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+    for process in processes:
+        # Also after a clean exit: a grandchild that outlived its parent is still in the group.
+        _signal_group(process, signal.SIGKILL)
+        if process.poll() is None:
+            process.wait()
+
+
 def run(argv: list[str]) -> int:
     """Start the worker and the web server; with the demo loaded, one live site too.
 
     The live site is a real agent and reflector on loopback reporting to this
     server (see diemcau.monitoring.live), so the demo's link quality is current.
+    Ctrl+C or SIGTERM stops every child and what they started (each runs in
+    its own process group), then returns.
     """
     port = _port(argv)
     # A service manager stops us with SIGTERM: stop the children as Ctrl+C would.
@@ -120,24 +152,25 @@ def run(argv: list[str]) -> int:
     # RUN_ACCESS_LOG=1 / HUEY_LOG_LEVEL=INFO to see them); warnings and errors still show.
     os.environ.setdefault("HUEY_LOG_LEVEL", "WARNING")
     access_log = os.environ.get("RUN_ACCESS_LOG", "") in {"1", "true", "yes", "on"}
-    processes = [subprocess.Popen([*manage, "run_huey"]), subprocess.Popen(_gunicorn_command(port, access_log=access_log))]
-    web = processes[1]
-    if demo_loaded and "--no-live-demo" not in argv:
-        host = os.environ.get("HOST", "127.0.0.1")
-        processes.append(subprocess.Popen([*manage, "monitoring_live_demo", "--server", f"http://{host}:{port}"]))
+    processes = []
     try:
+        processes.append(_start([*manage, "run_huey"]))
+        web = _start(_gunicorn_command(port, access_log=access_log))
+        processes.append(web)
+        if demo_loaded and "--no-live-demo" not in argv:
+            host = os.environ.get("HOST", "127.0.0.1")
+            live = [*manage, "monitoring_live_demo", "--server", f"http://{host}:{port}"]
+            if os.environ.get("LIVE_DEMO_REFLECTOR_PORT"):
+                live += ["--port", os.environ["LIVE_DEMO_REFLECTOR_PORT"]]
+            processes.append(_start(live))
         return web.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        # A second Ctrl+C (or SIGTERM) must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stop_children(processes)
 
 
 def _one_time_zone() -> None:

@@ -66,6 +66,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: whatever any layer answers under /api/ with an error is JSON (diemcau/core/api_support.py).
     "diemcau.core.middleware.ApiErrorsAsJson",
+    # A NUL character in an API query or JSON body is a 422 (PostgreSQL text cannot hold it).
+    "diemcau.core.middleware.ApiRefusesNul",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # With a read replica: a client that just wrote reads from the primary for a few seconds.
+    "diemcau.core.replica.ReadYourWritesMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "diemcau.accounts.middleware.AccountSecurityMiddleware",
@@ -125,6 +129,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
         ),
     })
+# A streaming replica of the primary for the heavy reads (docs/deploy.md, "Nhiều máy chủ"): reports,
+# exports, the SLA report, the quality board's history and the API's lists read from it through
+# diemcau.core.replica; everything else, every write and every worker job use the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    # A replica that does not answer within 2 s is taken as down: reads go to the primary.
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 2)
+    # Tests read the replica through the same test database (tests that need the real replica point it there).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["diemcau.core.replica.ReplicaRouter"]
+# Past this lag (seconds) the replica is not read; checked at most every REPLICA_CHECK_SECONDS per process.
+REPLICA_MAX_LAG_SECONDS = env_float("REPLICA_MAX_LAG_SECONDS", 30.0)
+REPLICA_CHECK_SECONDS = env_float("REPLICA_CHECK_SECONDS", 5.0)
+# After a request that may write, the same browser (or signed-in user) reads from the primary this long.
+READ_YOUR_WRITES_SECONDS = env_int("READ_YOUR_WRITES_SECONDS", 10)
 if env_str("DATABASE_TEST_NAME"):
     # Lets several test runs share one PostgreSQL server without colliding.
     DATABASES["default"]["TEST"] = {"NAME": env_str("DATABASE_TEST_NAME")}
@@ -291,7 +311,9 @@ REDIS_URL = env_str("REDIS_URL", "")
 HUEY_IMMEDIATE = env_bool("HUEY_IMMEDIATE", False)
 if REDIS_URL:
     HUEY = {
-        "huey_class": "huey.PriorityRedisHuey",
+        # huey's own class, except that each periodic job is queued once per period by one of the
+        # workers however many run (diemcau/core/hueys.py).
+        "huey_class": "diemcau.core.hueys.PriorityRedisHuey",
         "name": env_str("HUEY_NAME", "diemcau"),
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,

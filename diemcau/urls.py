@@ -28,3 +28,9 @@ for config in apps.get_app_configs():
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Errors: the application's pages (templates/400.html …), JSON under /api/ without touching a template.
+handler400 = "diemcau.core.error_views.bad_request"
+handler403 = "diemcau.core.error_views.permission_denied"
+handler404 = "diemcau.core.error_views.page_not_found"
+handler500 = "diemcau.core.error_views.server_error"

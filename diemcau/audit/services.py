@@ -77,3 +77,59 @@ def record(
         "target_id": event.target_id, "details": event.details,
     }, ensure_ascii=False, default=str))
     return event
+
+
+# Exports and imports ---------------------------------------------------------------------------------------
+
+# What an import came to (details["outcome"]).
+IMPORT_SAVED = "saved"        # the file was good and its rows were written
+IMPORT_CHECKED = "checked"    # a dry run: the file is good, nothing was written
+IMPORT_REFUSED = "refused"    # errors in the file (or the file itself): nothing was written
+IMPORT_FAILED = "failed"      # the import stopped on an unexpected error: nothing was written
+
+_NOT_FILTERS = {"export", "page", "sort", "csrfmiddlewaretoken"}
+
+
+def request_filters(request) -> dict:
+    """The filters of a list request (its query string without export, page and sort), as stored details."""
+    if request is None:
+        return {}
+    filters = {}
+    for key in request.GET:
+        if key in _NOT_FILTERS:
+            continue
+        values = [v for v in request.GET.getlist(key) if v != ""]
+        if values:
+            filters[key] = values[0] if len(values) == 1 else values
+    return filters
+
+
+def record_export(*, what, list_code: str, fmt: str, rows: int | None, request=None, actor=None, filters: dict | None = None,
+                  via: AuditVia | str | None = None, complete: bool = True) -> AuditEvent:
+    """One export: who, which list (``what`` is its name, ``list_code`` the file's stem), filters, rows, format.
+
+    ``complete`` is false when a streamed download stopped before its last row.
+    """
+    details = {"list": list_code, "format": fmt}
+    if rows is not None:
+        details["rows"] = rows
+    details["filters"] = request_filters(request) if filters is None else filters
+    if not complete:
+        details["complete"] = False
+    return record(AuditAction.EXPORT, request=request, actor=actor, target=str(what), via=via, details=details)
+
+
+def record_import(*, what, filename: str, size: int, outcome: str, request=None, actor=None,
+                  changed: int | None = None, errors: int | None = None, via: AuditVia | str | None = None,
+                  ) -> AuditEvent:
+    """One import, whatever came of it: who, what data, the file's name and size, the outcome and the counts.
+
+    Call it after the import's transaction has ended (a refused import rolls
+    back, and this row must stay).
+    """
+    details = {"file": str(filename or "")[:200], "size": int(size), "outcome": outcome}
+    if changed is not None:
+        details["changed"] = int(changed)
+    if errors is not None:
+        details["errors"] = int(errors)
+    return record(AuditAction.IMPORT, request=request, actor=actor, target=str(what), via=via, details=details)

@@ -3,18 +3,51 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 
 from diemcau.audit.access import require_audit_reader
-from diemcau.audit.choices import AuditAction
 from diemcau.audit.filters import AuditFilter
 from diemcau.audit.models import AuditEvent
-from diemcau.audit.services import record
+from diemcau.audit.services import IMPORT_CHECKED, IMPORT_FAILED, IMPORT_REFUSED, IMPORT_SAVED
 from diemcau.core.listing import Column, export_response, page_columns, paginate, wants_export
+
+# The details' keys and coded values as words (the page and the export show them in the reader's language).
+DETAIL_LABELS = {
+    "list": _("list"), "format": _("format"), "rows": _("rows"), "filters": _("filters"), "complete": _("complete"),
+    "file": _("file"), "size": _("size"), "outcome": _("outcome"), "changed": _("rows changed"),
+    "errors": _("errors"), "reason": _("reason"), "prefix": _("token starts with"), "enrolment": _("when enrolling"),
+    "fields": _("fields"), "by_administrator": _("by an administrator"), "role": _("role"),
+    "organization": _("organisation"), "name": _("name"),
+}
+DETAIL_VALUES = {
+    "outcome": {IMPORT_SAVED: _("saved"), IMPORT_CHECKED: _("checked, nothing saved"),
+                IMPORT_REFUSED: _("refused, nothing saved"), IMPORT_FAILED: _("failed, nothing saved")},
+    "reason": {"idle": _("idle too long"), "max_age": _("session too old")},
+    "format": {"xlsx": "Excel (.xlsx)", "csv": "CSV"},
+}
+
+
+def _detail_value(key, value) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if key in DETAIL_VALUES and value in DETAIL_VALUES[key]:
+        return str(DETAIL_VALUES[key][value])
+    if key == "size" and isinstance(value, int):
+        return filesizeformat(value)
+    if isinstance(value, int):
+        return number_format(value, force_grouping=True)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={_detail_value(k, v)}" for k, v in value.items()) or "—"
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail_value(key, v) for v in value)
+    return str(value)
 
 
 def _details_text(event) -> str:
-    return "; ".join(f"{key}: {value}" for key, value in (event.details or {}).items())
+    return "; ".join(f"{DETAIL_LABELS.get(key, key)}: {_detail_value(key, value)}"
+                     for key, value in (event.details or {}).items())
 
 
 COLUMNS = [
@@ -45,10 +78,9 @@ def audit_list(request):
         sort = ""
     fmt = wants_export(request)
     if fmt:
-        record(AuditAction.EXPORT, request=request, target=_("Audit log"),
-               details={"format": fmt, "filters": {k: v for k, v in request.GET.items() if k != "export"}})
         rows = qs[: settings.EXPORT_MAX_ROWS].iterator(chunk_size=2000)
-        return export_response(fmt, "nhat-ky-kiem-toan", COLUMNS, rows, sheet_title="Nhật ký")
+        return export_response(fmt, "nhat-ky-kiem-toan", COLUMNS, rows, sheet_title="Nhật ký", request=request,
+                               what=_("Audit log"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

@@ -22,7 +22,10 @@ into the same JSON by ``core.middleware.ApiErrorsAsJson``. Lists page with
 beyond those answer 422, never a database overflow.
 """
 
+import datetime as dt
+import re
 from http import HTTPStatus
+from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as ModelValidationError
@@ -31,6 +34,8 @@ from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from ninja.errors import ValidationError as InputValidationError
 from ninja.pagination import LimitOffsetPagination
+from pydantic import AfterValidator, BeforeValidator
+from pydantic_core import PydanticCustomError
 
 MAX_LIMIT = 1000
 MAX_OFFSET = 10**9
@@ -58,6 +63,43 @@ class Pagination(LimitOffsetPagination):
     class Input(Schema):
         limit: int = Field(100, ge=1, le=MAX_LIMIT)
         offset: int = Field(0, ge=0, le=MAX_OFFSET)
+
+
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}")
+
+
+def _iso_datetime(value):
+    """Only an ISO 8601 date and time (a number is not one: pydantic would read it as seconds since 1970)."""
+    if isinstance(value, dt.datetime) or (isinstance(value, str) and _ISO_DATETIME.match(value.strip())):
+        return value
+    raise PydanticCustomError(
+        "datetime_iso", str(_("a date and time in ISO 8601 is expected, such as 2026-03-16T07:30:00+07:00")))
+
+
+def _iso_date(value):
+    if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value.strip())):
+        return value
+    raise PydanticCustomError("date_iso", str(_("a date in ISO 8601 is expected, such as 2026-03-16")))
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    """The same instant in UTC (a naive time is the province's): PostgreSQL refuses offsets beyond
+    ±15:59 that ISO 8601 allows (``+16:42``), and a time near year 1 or 9999 may not exist in UTC."""
+    from django.utils import timezone
+
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        return value.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        raise PydanticCustomError("datetime_range", str(_("this date and time is out of range"))) from None
+
+
+# A date and time (or a date) in a query or a body: ISO 8601 text only, a clear 422 for anything else.
+IsoDatetime = Annotated[dt.datetime, BeforeValidator(_iso_datetime), AfterValidator(_in_utc)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
 def error_body(detail, errors: dict | None = None) -> dict:

@@ -44,6 +44,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from diemcau.core import replica
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Column kinds: how a column's values are shown in Excel (they stay numbers or dates).
@@ -264,11 +266,29 @@ def _stamp() -> str:
     return timezone.localtime().strftime("%Y%m%d-%H%M")
 
 
-def workbook_response(content: bytes, filename: str) -> HttpResponse:
-    """An .xlsx download named ``filename`` (give it without the extension)."""
+def workbook_response(content: bytes, filename: str, *, request=None, what=None, rows: int | None = None) -> HttpResponse:
+    """An .xlsx download named ``filename`` (give it without the extension).
+
+    With ``request`` the download is recorded in the audit log as an export
+    of ``what`` (its name; the filename when not given) with ``rows`` rows
+    (when the caller knows them).
+    """
+    if request is not None:
+        _record(request, what or filename, filename, "xlsx", rows)
     response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{_safe_filename(filename)}.xlsx"'
     return response
+
+
+def _record(request, what, list_code: str, fmt: str, rows: int | None):
+    _record_export(request, what, list_code, fmt, rows, None)
+
+
+def _record_export(request, what, list_code: str, fmt: str, rows: int | None, filters, *, complete: bool = True):
+    from diemcau.audit.services import record_export
+
+    record_export(what=what, list_code=str(list_code), fmt=fmt, rows=rows, request=request, filters=filters,
+                  complete=complete)
 
 
 def _safe_filename(name: str) -> str:
@@ -276,22 +296,49 @@ def _safe_filename(name: str) -> str:
 
 
 def export_response(fmt: str, filename: str, columns: list, rows: Iterable, sheet_title: str = "Data", *,
-                    request=None):
+                    request=None, what=None):
     """A list's rows as .xlsx (one table) or .csv (UTF-8 with BOM so Excel reads Vietnamese).
 
-    ``request`` names who exported: the one place an export is recorded in
-    the audit log goes right here, before the file is written.
+    ``request`` names who exported: each export is then recorded in the audit
+    log (who, which list, its filters, the format and the number of rows).
+    The .xlsx is recorded once written; the streamed .csv when its last row
+    has gone out (or when the download stopped: ``complete`` is then false).
+    ``what`` names the list in the log (the sheet's title when not given).
     """
     name = f"{_safe_filename(filename)}-{_stamp()}"
+    # The rows are read from the replica when one serves this request (core.replica), as they are written.
+    alias = replica.read_alias(request) if request is not None else replica.current()
     if fmt == "csv":
-        response = StreamingHttpResponse(_csv_lines(columns, rows), content_type="text/csv; charset=utf-8")
+        if request is not None:
+            lines = _recorded(columns, rows, request, what or sheet_title, filename)
+        else:
+            lines = _csv_lines(columns, rows)
+        lines = replica.iterate_reading_from(alias, lines)
+        response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
         return response
     book = Workbook()
-    book.table(sheet_title, columns, rows)
-    response = HttpResponse(book.to_bytes(), content_type=XLSX_TYPE)
+    with replica.reading_from(alias):
+        book.table(sheet_title, columns, rows)
+    content = book.to_bytes()
+    if request is not None:
+        _record(request, what or sheet_title, filename, "xlsx", book.rows)
+    response = HttpResponse(content, content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
+
+
+def _recorded(columns, rows, request, what, list_code):
+    """The CSV's chunks as they go out; the audit row is written when the stream ends, however it ends."""
+    counted = [0]
+    complete = False
+    try:
+        yield from _csv_lines(columns, rows, counted)
+        complete = True
+    finally:
+        from diemcau.audit.services import request_filters
+
+        _record_export(request, what, list_code, "csv", counted[0], request_filters(request), complete=complete)
 
 
 def _csv_value(value):
@@ -306,7 +353,7 @@ def _csv_value(value):
     return csv_text(value)
 
 
-def _csv_lines(columns: list, rows: Iterable):
+def _csv_lines(columns: list, rows: Iterable, counted: list | None = None):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write("\ufeff")
@@ -314,6 +361,8 @@ def _csv_lines(columns: list, rows: Iterable):
     kinds = [_kind(c) for c in columns]
     for index, row in enumerate(rows):
         writer.writerow([_csv_value(plain(c.value(row), k)) for c, k in zip(columns, kinds, strict=True)])
+        if counted is not None:
+            counted[0] = index + 1
         if index % 500 == 0:
             yield buffer.getvalue()
             buffer.seek(0)

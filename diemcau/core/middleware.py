@@ -56,3 +56,58 @@ class ApiErrorsAsJson:
             if header in response:
                 answer[header] = response[header]
         return answer
+
+
+class ApiRefusesNul:
+    """Under ``/api/``, a NUL character in a query parameter or anywhere in a JSON body is a 422
+    naming the field, before any view runs: PostgreSQL cannot hold it in text, and a filter or a
+    save with it would otherwise fail in the database as a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            fields = [key for key, values in request.GET.lists() if "\x00" in key or any("\x00" in v for v in values)]
+            if request.content_type == "application/json" and b"\\u0000" in request.body:
+                fields += _nul_fields(request.body)
+            if fields:
+                return self._refuse(fields)
+        return self.get_response(request)
+
+    @staticmethod
+    def _refuse(fields):
+        from django.http import JsonResponse
+        from django.utils.translation import gettext as _
+
+        from diemcau.core.api_support import error_body
+
+        message = _("a NUL character (\\u0000) is not allowed")
+        errors = {field.replace("\x00", "\\u0000"): [message] for field in fields}
+        detail = "; ".join(f"{field}: {message}" for field in errors)
+        return JsonResponse(error_body(detail, errors), status=422)
+
+
+def _nul_fields(body: bytes) -> list[str]:
+    import json
+
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return []  # not JSON: the API answers 400 itself
+    found = []
+
+    def walk(value, path):
+        if isinstance(value, str):
+            if "\x00" in value:
+                found.append(path)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(key, path)
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}.{index}")
+
+    walk(data, "payload")
+    return list(dict.fromkeys(found))

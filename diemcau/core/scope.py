@@ -15,13 +15,17 @@ not active) gets nothing; a user with the rule's ``province`` property
 technical contact) gets the rows ``unit`` names, an operator engineer the
 rows ``operator`` names, anyone else the rows ``others`` names — or nothing.
 
-``unit``, ``operator`` and ``others`` are either the path of a field that
-holds an organisation (``"site__organization"``: the rows of the user's own
-organisation) or a function ``f(user) -> Q``.
+``unit``, ``operator`` and ``others`` are the path of a field that holds an
+organisation (``"site__organization"``: the rows of the user's own
+organisation), a tuple of such paths (the rows where any of them is the
+user's organisation), or a function ``f(user) -> Q``. Paths are checked in
+memory for one object; a function costs a query.
 
 Objects: ``get_for_user(queryset, user, pk, action)`` answers 404 for a row
 the user may not see and 403 for one they see but may not act on;
-``allowed(user, obj, action)`` is the same rule for one object in memory.
+``allowed(user, obj, action)`` is the same rule for one object in memory;
+``permits(user, model, action)`` whether the rule grants the user any row at
+all (a page or a button that needs no object: "may plan roadmaps").
 """
 
 from __future__ import annotations
@@ -41,7 +45,7 @@ PROVINCE = "sees_province"      # leader, auditor, dost_admin, dost_staff
 EDITORS = "edits_province"      # dost_admin, dost_staff
 ADMIN = "is_dost_admin"         # dost_admin
 
-Spec = str | Callable[..., Q] | None
+Spec = str | tuple[str, ...] | Callable[..., Q] | None
 
 
 @dataclass(frozen=True)
@@ -92,7 +96,14 @@ def _spec(rule: Rule, user) -> Spec:
 
 
 def _q(spec, user) -> Q:
-    return Q(**{spec: user.organization_id}) if isinstance(spec, str) else spec(user)
+    if isinstance(spec, str):
+        return Q(**{spec: user.organization_id})
+    if isinstance(spec, tuple):
+        q = Q()
+        for path in spec:
+            q |= Q(**{path: user.organization_id})
+        return q
+    return spec(user)
 
 
 def scope(queryset: QuerySet, user, action: str = "view") -> QuerySet:
@@ -128,9 +139,20 @@ def allowed(user, obj: Model, action: str = "change") -> bool:
     spec = _spec(rule, user)
     if spec is None:
         return False
-    if isinstance(spec, str):
-        return _follow(obj, spec) == user.organization_id
+    if isinstance(spec, str | tuple):
+        paths = (spec,) if isinstance(spec, str) else spec
+        return user.organization_id is not None and any(_follow(obj, path) == user.organization_id for path in paths)
     return type(obj)._default_manager.filter(pk=obj.pk).filter(spec(user)).exists()
+
+
+def permits(user, model: type[Model], action: str) -> bool:
+    """Whether ``model``'s ``action`` rule grants ``user`` any rows at all (no query)."""
+    rule = rule_for(model, action)
+    if not _active(user):
+        return False
+    if rule.province and getattr(user, rule.province):
+        return True
+    return _spec(rule, user) is not None
 
 
 def require(user, obj: Model, action: str = "change") -> None:

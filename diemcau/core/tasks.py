@@ -23,6 +23,14 @@ def heartbeat_at_start():
     close_old_connections()
 
 
+@HUEY.on_startup()
+def worker_reads_from_the_primary():
+    # A job reads what the request that queued it (or its previous step) wrote: never the replica.
+    from diemcau.core import replica
+
+    replica.disable()
+
+
 @db_periodic_task(crontab(minute="*"))
 def outbox_job():
     """Every minute: mark attempts left without an outcome, send the deliveries whose time has come."""

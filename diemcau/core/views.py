@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from diemcau.core import outbox
+from diemcau.core import outbox, replica
 from diemcau.core.apps import DiemcauAppConfig
 from diemcau.core.choices import DeliveryStatus
 from diemcau.core.columns import save_hidden
@@ -100,7 +100,9 @@ def healthz(request):
     """For the province's monitoring and load balancers: 200 when everything answers, 503 otherwise.
 
     Reports the database, Redis when configured, and the worker's heartbeat
-    (stale after two minutes). Says what failed, never why in detail: the
+    (stale after two minutes); with a read replica, whether heavy reads go
+    to it or fall back to the primary (down, or lagging), which does not make
+    the node unhealthy. Says what failed, never why in detail: the
     answer is public.
     """
     checks = {"database": _check_database()}
@@ -108,6 +110,9 @@ def healthz(request):
         checks["redis"] = _check_redis()
     checks["worker"] = _check_worker() if checks["database"]["ok"] else {"ok": False}
     healthy = all(check["ok"] for check in checks.values())
+    if replica.configured():
+        # Reported, not required: without the replica every read goes to the primary and the node still serves.
+        checks["replica"] = replica.health()
     response = JsonResponse({"status": "ok" if healthy else "fail", "checks": checks}, status=200 if healthy else 503)
     response["Cache-Control"] = "no-store"
     return response

@@ -5,8 +5,8 @@ Built on the inventory access helpers:
 - ``dost_admin``, ``dost_staff``, ``leader``, ``auditor`` see every incident;
 - ``unit_head`` and ``site_tech`` see the incidents of their organisation's
   sites, and those their organisation holds or held;
-- an ``operator`` sees only incidents routed to it, now or before — never
-  another operator's, even at a site it serves.
+- an ``operator`` sees only incidents routed to it, now or before, and those
+  its own engineer reported — never another operator's, even at a site it serves.
 
 An incident the user may not see is a 404 (guessed ids leak nothing); one
 they see but may not work on is a 403.
@@ -16,7 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 
-from diemcau.core.scope import Rule, get_for_user, register, scope
+from diemcau.core.scope import Rule, get_for_user, permits, register, scope
 from diemcau.incidents.choices import Status
 from diemcau.incidents.models import Holding, Incident, IncidentTally, SlaTally
 from diemcau.inventory.models import Site
@@ -32,7 +32,12 @@ def _unit_incidents(user) -> Q:
     return Q(site_id__in=Site.objects.filter(organization_id=user.organization_id).values("pk")) | _held(user)
 
 
-register(Incident, view=Rule(unit=_unit_incidents, operator=_held))
+def _operator_incidents(user) -> Q:
+    # What it holds or held, and the calls it logged itself (routed elsewhere, it still follows them).
+    return _held(user) | Q(reported_by_id=user.pk)
+
+
+register(Incident, view=Rule(unit=_unit_incidents, operator=_operator_incidents))
 # The SLA report's monthly sums: a unit sees its sites' figures, an operator the figures of what it held.
 register(SlaTally, view=Rule(unit="site_org", operator="holder"))
 # The report's top lists: an operator's come from its own incidents, not from these sums.
@@ -99,7 +104,7 @@ def check(allowed: bool) -> None:
 
 def may_report(user) -> bool:
     """Whether the user's role reports incidents at all (no query: the menu asks on every page)."""
-    return user.role not in ("leader", "auditor")
+    return permits(user, Site, "report")
 
 
 def report_url(user):

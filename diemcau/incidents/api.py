@@ -17,6 +17,7 @@ from ninja.pagination import paginate
 from pydantic import StringConstraints
 
 from diemcau.core.api_support import Pagination
+from diemcau.core.replica import using_replica
 from diemcau.incidents import access, live, services
 from diemcau.incidents.choices import Channel, ClockState, Severity
 from diemcau.incidents.models import Clock
@@ -203,6 +204,7 @@ def _incident(user, code):
 
 
 @router.get("", response=list[IncidentOut])
+@using_replica
 @paginate(Pagination)
 def list_incidents(request, filters: Query[IncidentFilters]):
     qs = _detail_qs(request.user)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from diemcau.core.exports import PERCENT, ExportColumn, Workbook, workbook_response
 from diemcau.core.forms import BootstrapMixin
+from diemcau.core.replica import using_replica
 from diemcau.incidents import access, reports
 
 
@@ -34,13 +35,14 @@ def _period(request):
 
 
 @login_required
+@using_replica
 def sla_report(request):
     user = request.user
     form, start, end = _period(request)
     report = reports.sla_report(user=user, incidents=access.incidents_for_user(user), start=start, end=end,
                                 tz=timezone.get_current_timezone())
     if request.GET.get("export") == "xlsx":
-        return _excel(report, start, end)
+        return _excel(report, start, end, request)
     chart = {
         "months": [r.label for r in report.by_month],
         "ack": [r.ack_pct for r in report.by_month],
@@ -54,7 +56,7 @@ def sla_report(request):
                                                          "query": request.GET.urlencode()})
 
 
-def _excel(report, start_day, end_day):
+def _excel(report, start_day, end_day, request):
     header = [_("Organisation"), _("Incidents held"), _("MTTA (min)"), _("MTTR (min)"),
               _("Acknowledged in time (%)"), _("Responded in time (%)"), _("Resolved in time (%)"),
               _("Cleared by itself"), _("Targets missed")]
@@ -80,4 +82,5 @@ def _excel(report, start_day, end_day):
                ([term.name, n] for term, n in report.top_causes), caption=period)
     book.table(_("Sites with the most incidents"), [ExportColumn(_("Site")), *count],
                ([f"{site.name} ({site.code})", n] for site, n in report.top_sites), caption=period)
-    return workbook_response(book.to_bytes(), f"sla-{start_day:%Y%m}-{end_day:%Y%m}")
+    return workbook_response(book.to_bytes(), f"sla-{start_day:%Y%m}-{end_day:%Y%m}", request=request,
+                             what=_("SLA report"), rows=book.rows)

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_POST
 
 from diemcau.core.exports import export_response
 from diemcau.core.listing import Column, page_columns, paginate, sort_queryset, wants_export
+from diemcau.core.replica import using_replica
+from diemcau.core.scope import scope
 from diemcau.incidents import access, live, services
 from diemcau.incidents.choices import Channel, ClockState, EventKind, Status
 from diemcau.incidents.forms import (
@@ -83,10 +85,10 @@ def _with_live_clocks(incidents, now, calendars):
 
 
 @login_required
+@using_replica
 def incident_list(request):
     user = request.user
-    holders = Organization.objects.filter(is_active=True).order_by(vi_order("name")) if user.sees_province else \
-        Organization.objects.filter(pk=user.organization_id)
+    holders = scope(Organization.objects.filter(is_active=True).order_by(vi_order("name")), user, "members")
     filter_form = IncidentFilter(request.GET or None, holders=holders)
     # Prefetched rather than joined: with joins SQLite stops walking the date index at a million rows.
     qs = access.incidents_for_user(user).prefetch_related("site", "holder", "symptoms", _watched_clocks())
@@ -98,7 +100,7 @@ def incident_list(request):
     fmt = wants_export(request)
     if fmt:
         return export_response(fmt, "su-co", INCIDENT_COLUMNS, qs.iterator(chunk_size=2000), sheet_title="su-co",
-                               request=request)
+                               request=request, what=_("Incidents"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

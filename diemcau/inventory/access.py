@@ -45,7 +45,10 @@ register(Device, view=ON_SITE, change=CHANGE_ON_SITE)
 register(Contact, view=ON_SITE, change=CHANGE_ON_SITE)
 register(Link, view=ON_SITE, change=Rule(province=EDITORS, unit="site__organization", operator="provider"))
 register(Organization, view=Rule(unit=_visible_organizations, operator=_visible_organizations),
-         add_site=Rule(province=EDITORS, unit="pk"))
+         add_site=Rule(province=EDITORS, unit="pk"),
+         # An organisation's people (its users, the incidents it holds as a filter): the province roles
+         # see every organisation's, everyone else their own.
+         members=Rule(others="pk"))
 
 
 # Sites ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from diemcau.core.api_support import Pagination
 from diemcau.core.filtering import api_filter
 from diemcau.core.history import snapshot
 from diemcau.core.models import ChangeVia
+from diemcau.core.replica import using_replica
 from diemcau.core.scope import allowed, get_for_user, scope
 from diemcau.inventory import access
 from diemcau.inventory.choices import LinkMedium, LinkRole, Resolution, Taxonomy
@@ -179,6 +180,7 @@ LINKS = Link.objects.select_related("site", "site__organization", "provider", "k
 # Organisations -------------------------------------------------------------------
 
 @router.get("/organizations", response=list[OrganizationOut])
+@using_replica
 @paginate(Pagination)
 def list_organizations(request):
     return scope(Organization.objects.filter(is_active=True), request.user).select_related("kind").order_by("code")
@@ -192,6 +194,7 @@ def get_organization(request, org_id: int):
 # Sites --------------------------------------------------------------------------------
 
 @router.get("/sites", response=list[SiteOut])
+@using_replica
 @paginate(Pagination)
 def list_sites(request, filters: Query[SiteFilters]):
     params = {"q": filters.q, "organization": filters.organization, "retired": filters.include_retired or None}
@@ -248,6 +251,7 @@ def retire_site(request, site_id: int):
 # Devices -----------------------------------------------------------------------------
 
 @router.get("/devices", response=list[DeviceOut])
+@using_replica
 @paginate(Pagination)
 def list_devices(request, filters: Query[DeviceFilters]):
     qs = scope(Device.objects.all(), request.user).select_related("site", "group", "condition")
@@ -313,6 +317,7 @@ def retire_device(request, device_id: int):
 # Links ---------------------------------------------------------------------------------
 
 @router.get("/links", response=list[LinkOut])
+@using_replica
 @paginate(Pagination)
 def list_links(request, filters: Query[LinkFilters]):
     qs = scope(Link.objects.all(), request.user).select_related("site", "provider", "kind")

@@ -25,6 +25,16 @@ as they are (a unit may send only its devices sheet).
 
 from collections.abc import Callable
 
+from django.utils.translation import gettext_lazy as _
+
+from diemcau.audit.choices import AuditVia
+from diemcau.audit.services import (
+    IMPORT_CHECKED,
+    IMPORT_FAILED,
+    IMPORT_REFUSED,
+    IMPORT_SAVED,
+    record_import,
+)
 from diemcau.inventory import access
 from diemcau.inventory.import_apply import apply
 from diemcau.inventory.import_format import ERRORS_SHOWN, SHEETS, ImportContext, ImportResult
@@ -35,20 +45,36 @@ __all__ = ["ERRORS_SHOWN", "SHEETS", "ImportResult", "can_import", "import_inven
 
 
 def import_inventory(data: bytes, *, user=None, organization: Organization | None = None, dry_run: bool = False,
-                     progress: Callable | None = None, request=None, filename: str = "") -> ImportResult:
+                     progress: Callable | None = None, request=None, filename: str = "",
+                     via: AuditVia | str | None = None) -> ImportResult:
     """Import an inventory workbook, all or nothing; see the module docstring.
 
     ``progress(done, total)`` is called now and then (``total`` is None while
     the file is still being read). ``request`` and ``filename`` say who sent
-    what, for the audit log.
+    what, for the audit log; without a request the event names ``user`` and
+    is recorded ``via`` the command line or the system (the worker).
     """
     ctx = ImportContext(user=user, organization=organization, progress=progress)
-    sheets = read_workbook(ctx, data)
-    if not ctx.result.file_errors:
-        apply(ctx, sheets, dry_run=dry_run)
+    audit = {"what": _("Inventory"), "filename": filename, "size": len(data), "request": request,
+             "actor": user if request is None else None, "via": via}
+    try:
+        sheets = read_workbook(ctx, data)
+        if not ctx.result.file_errors:
+            apply(ctx, sheets, dry_run=dry_run)
+    except Exception:
+        record_import(outcome=IMPORT_FAILED, **audit)
+        raise
     ctx.result.errors.sort(key=_error_order)
     # Audit: the one place an import (checked or applied) is recorded — who, the file, the counts.
-    return ctx.result
+    result = ctx.result
+    if not result.ok:
+        record_import(outcome=IMPORT_REFUSED, errors=result.error_count, **audit)
+    elif result.applied:
+        total = result.total
+        record_import(outcome=IMPORT_SAVED, changed=total["created"] + total["updated"], **audit)
+    else:
+        record_import(outcome=IMPORT_CHECKED, **audit)
+    return result
 
 
 def _error_order(error):

@@ -30,6 +30,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from diemcau.audit.services import IMPORT_REFUSED, record_import
 from diemcau.core.exports import workbook_response
 from diemcau.core.forms import bootstrap
 from diemcau.inventory import access
@@ -165,6 +166,11 @@ def import_page(request):
                                   request=request, filename=upload.name)
         token = _keep(request, data, upload.name, organization) if result.ok else None
         return _result_page(request, result, name=upload.name, token=token, organization=organization)
+    if request.method == "POST" and "file" in request.FILES:
+        # Refused before it was read (too large, another organisation): recorded all the same.
+        upload = request.FILES["file"]
+        record_import(what=_("Inventory"), filename=upload.name, size=upload.size, outcome=IMPORT_REFUSED,
+                      errors=sum(len(errors) for errors in form.errors.values()), request=request)
     limits = Limits.from_settings()
     return render(request, "inventory/import.html", {
         "form": form, "max_bytes": getattr(settings, "IMPORT_MAX_BYTES", 10 * 1024 * 1024),
@@ -231,4 +237,6 @@ def import_template(request):
     stamp = timezone.localtime().strftime("%Y%m%d")
     code = request.user.organization.code if request.user.is_unit_user else "tinh"
     filename = f"kiem-ke-{code}-{stamp}" if filled else "mau-nhap-kiem-ke"
-    return workbook_response(build_template(request.user, filled=filled), filename)
+    # The filled template is the unit's data: an export for the audit log; the empty one is not.
+    return workbook_response(build_template(request.user, filled=filled), filename,
+                             request=request if filled else None, what=_("Inventory"))

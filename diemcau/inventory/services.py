@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from diemcau.core.history import record_change, snapshot
 from diemcau.core.models import ChangeAction, ChangeVia
@@ -101,6 +102,9 @@ def import_run_execute(run_id: int, data_for) -> bool:
 
     data = data_for(run)
     if data is None:
+        from diemcau.audit.services import IMPORT_FAILED, record_import
+
+        record_import(what=_("Inventory"), filename=run.filename, size=0, outcome=IMPORT_FAILED, actor=run.user)
         ImportRun.objects.filter(pk=run_id).update(status=ImportStatus.FAILED, finished_at=timezone.now(),
                                                   result={"detail": "file missing"})
         return True

@@ -20,7 +20,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from diemcau.core.exports import TEXT, put
 from diemcau.inventory import access
-from diemcau.inventory.choices import ORG_KIND_OPERATOR, Resolution, Taxonomy
+from diemcau.inventory.choices import Resolution, Taxonomy
 from diemcau.inventory.import_format import (
     CONTACT_ROLE_LABELS,
     CONTACTS,
@@ -73,8 +73,8 @@ def _lists(user) -> dict[str, tuple[str, list, list]]:
             Taxonomy.DEVICE_GROUP, Taxonomy.DEVICE_CONDITION, Taxonomy.LINK_KIND]):
         terms.setdefault(term.taxonomy, []).append(term)
     orgs = list(access.organizations_where_user_adds_sites(user).order_by("code")) if user else list(
-        Organization.objects.filter(is_active=True).exclude(kind__code=ORG_KIND_OPERATOR).order_by("code"))
-    operators = list(Organization.objects.filter(is_active=True, kind__code=ORG_KIND_OPERATOR).order_by("code"))
+        Organization.objects.units().filter(is_active=True).order_by("code"))
+    operators = list(Organization.objects.operators().filter(is_active=True).order_by("code"))
     return {
         "organizations": ("Mã đơn vị", [o.code for o in orgs], [o.name for o in orgs]),
         "operators": ("Nhà cung cấp", [o.code for o in operators], [o.name for o in operators]),

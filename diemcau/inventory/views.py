@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from diemcau.core.exports import export_response
@@ -21,6 +22,7 @@ from diemcau.core.listing import (
 )
 from diemcau.core.models import ChangeRecord
 from diemcau.core.panels import overview_panels, site_panels
+from diemcau.core.replica import using_replica
 from diemcau.core.scope import allowed, get_for_user, scope
 from diemcau.inventory import access
 from diemcau.inventory.choices import ContactRole, LinkRole
@@ -52,13 +54,19 @@ LINKS = Link.objects.select_related("site", "site__organization", "provider", "k
 CONTACTS = Contact.objects.select_related("site", "site__organization")
 
 
+# What the audit log calls each list's export.
+LIST_NAMES = {"to-chuc": gettext_lazy("Organisations"), "diem-cau": gettext_lazy("Sites"),
+              "thiet-bi": gettext_lazy("Devices"), "duong-truyen": gettext_lazy("Links")}
+
+
 def _list_page(request, *, filterset, columns, default_sort, template, filename, extra=None):
     """Filter (the same FilterSet as the API), sort, then either export every row or render one page."""
     qs, sort = sort_queryset(filterset.qs, request, columns, default_sort)
     fmt = wants_export(request)
     if fmt:
         rows = qs[: settings.EXPORT_MAX_ROWS].iterator(chunk_size=2000)
-        return export_response(fmt, filename, columns, rows, sheet_title=filename, request=request)
+        return export_response(fmt, filename, columns, rows, sheet_title=filename, request=request,
+                               what=LIST_NAMES.get(filename, filename))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -81,6 +89,7 @@ GAP_LIST_LENGTH = 50
 
 
 @login_required
+@using_replica
 def overview(request):
     """The province overview: counts of the sites the user can see, the gaps that need someone's attention,
     and every app's panel."""
@@ -146,7 +155,8 @@ def organization_list(request):
 def organization_detail(request, pk):
     org = get_for_user(Organization.objects.filter(is_active=True).select_related("kind"), request.user, pk)
     sites = decorate_sites(access.sites_for_user(request.user).filter(organization=org)).order_by("code")
-    users = org.users.filter(is_active=True).order_by("role", "username") if request.user.sees_province or request.user.organization_id == org.pk else []
+    users = org.users.filter(is_active=True).order_by("role", "username") \
+        if allowed(request.user, org, "members") else []
     return render(request, "inventory/organization_detail.html", {
         "org": org, "sites": sites, "users": users,
         "can_add_site": access.organizations_where_user_adds_sites(request.user).filter(pk=org.pk).exists(),
@@ -156,6 +166,7 @@ def organization_detail(request, pk):
 # Sites -------------------------------------------------------------------------
 
 @login_required
+@using_replica
 def site_list(request):
     filterset = SiteFilterSet(request.GET or None, queryset=decorate_sites(scope(Site.objects.all(), request.user)))
     return _list_page(
@@ -254,6 +265,7 @@ def site_retire(request, pk):
 # Devices -------------------------------------------------------------------------
 
 @login_required
+@using_replica
 def device_list(request):
     qs = scope(Device.objects.all(), request.user).select_related("site", "site__organization", "group", "condition")
     return _list_page(
@@ -324,16 +336,20 @@ def link_edit(request, pk=None, site_pk=None):
         link, before = Link(site=site), None
         if operator:
             link.provider = operator
-    form = LinkForm(request.POST or None, instance=link, operator=operator)
-    if request.method == "POST" and form.is_valid():
-        saved = _save_form(request, form, before=before, success_message=_("The link was saved."))
-        if saved:
-            return redirect(site.get_absolute_url() + "#links")
+    return _site_part_form(request, LinkForm(request.POST or None, instance=link, operator=operator), site=site,
+                           before=before, anchor="#links", saved=_("The link was saved."),
+                           title=_("Edit link") if pk else _("New link"))
+
+
+def _site_part_form(request, form, *, site, before, anchor: str, saved: str, title: str):
+    """The edit page of a link or a contact: saved, back to its part of the site's page; its history when editing."""
+    if request.method == "POST" and form.is_valid() and _save_form(request, form, before=before,
+                                                                    success_message=saved):
+        return redirect(site.get_absolute_url() + anchor)
+    editing = before is not None
     return render(request, "inventory/form.html", {
-        "form": form, "object": link if pk else None, "site": site,
-        "title": _("Edit link") if pk else _("New link"),
-        "history": history_for(link)[:30] if pk else None,
-        "cancel_url": site.get_absolute_url(),
+        "form": form, "object": form.instance if editing else None, "site": site, "title": title,
+        "history": history_for(form.instance)[:30] if editing else None, "cancel_url": site.get_absolute_url(),
     })
 
 
@@ -355,17 +371,9 @@ def contact_edit(request, pk=None, site_pk=None):
     else:
         site = access.site_for_user(request.user, site_pk, change=True, include_retired=False)
         contact, before = Contact(site=site), None
-    form = ContactForm(request.POST or None, instance=contact, site=site)
-    if request.method == "POST" and form.is_valid():
-        saved = _save_form(request, form, before=before, success_message=_("The contact was saved."))
-        if saved:
-            return redirect(site.get_absolute_url() + "#contacts")
-    return render(request, "inventory/form.html", {
-        "form": form, "object": contact if pk else None, "site": site,
-        "title": _("Edit technical contact") if pk else _("New technical contact"),
-        "history": history_for(contact)[:30] if pk else None,
-        "cancel_url": site.get_absolute_url(),
-    })
+    return _site_part_form(request, ContactForm(request.POST or None, instance=contact, site=site), site=site,
+                           before=before, anchor="#contacts", saved=_("The contact was saved."),
+                           title=_("Edit technical contact") if pk else _("New technical contact"))
 
 
 @login_required

@@ -26,39 +26,72 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from diemcau.accounts.choices import Role
+from diemcau.core.scope import EDITORS, Rule, allowed, get_for_user, permits, register, scope
 from diemcau.inventory.access import can_change_site, contacts_for_user, sites_for_user
+from diemcau.inventory.models import Organization, Site
 from diemcau.meetings.models import BackupPlan, DutyShift, Meeting, Participation, TrainingSession
 
 
+def _everyone(user) -> Q:
+    return Q()
+
+
+def _on_visible_sites(path: str = "site"):
+    """Rows at a site the user sees anywhere (their unit's, or the sites they provide links to)."""
+    def rows(user) -> Q:
+        return Q(**{f"{path}__in": sites_for_user(user).values("pk")})
+
+    return rows
+
+
+def _takes_part(user) -> Q:
+    return Q(Exists(Participation.objects.filter(meeting=OuterRef("pk"), removed_at__isnull=True,
+                                                 site__in=sites_for_user(user).values("pk"))))
+
+
+def _unit_meetings(user) -> Q:
+    return Q(organizer_id=user.organization_id) | _takes_part(user)
+
+
+HOST_SIDE = ("organizer", "host_site__organization")
+
+register(Meeting, view=Rule(unit=_unit_meetings, operator=_takes_part),
+         # Schedule and edit: the department for anyone, a unit for its own meetings.
+         change=Rule(province=EDITORS, unit="organizer"),
+         # The whole board: the province roles, the host's and the organiser's people.
+         board=Rule(unit=HOST_SIDE),
+         rollcall=Rule(province=EDITORS, unit=HOST_SIDE))
+# Outside the whole board, a user sees the participations of the sites they see anywhere.
+register(Participation, view=Rule(province=None, others=_on_visible_sites()),
+         # Only the site's own unit confirms its check (its contact, its head).
+         mark=Rule(province=None, unit="site__organization"))
+# Sites a meeting may invite: every active site for the department, its own for a unit.
+register(Site, invite=Rule(province=EDITORS, unit="organization"))
+# The organisations a user acts for (a meeting's organiser, a shift's organisation): any for the
+# department, one's own for everyone else.
+register(Organization, act_for=Rule(province=EDITORS, others="pk"))
+# Everyone signed in sees the roster: it is the list of whom to call.
+register(DutyShift, view=Rule(others=_everyone),
+         change=Rule(province=EDITORS, roles=frozenset({Role.OPERATOR, Role.UNIT_HEAD}), unit="organization",
+                     operator="organization"))
+register(BackupPlan, view=Rule(province=None, others=_on_visible_sites()))
+register(TrainingSession, view=Rule(others=_everyone), change=Rule(province=EDITORS),
+         # Flags (backups never shown to work, contacts to train): the province roles and the unit heads.
+         flags=Rule(roles=frozenset({Role.UNIT_HEAD}), unit=_everyone))
+
+
 def meetings_for_user(user) -> QuerySet[Meeting]:
-    qs = Meeting.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.sees_province:
-        return qs
-    visible_sites = sites_for_user(user).values("pk")
-    takes_part = Participation.objects.filter(meeting=OuterRef("pk"), removed_at__isnull=True,
-                                              site__in=visible_sites)
-    if user.is_unit_user:
-        return qs.filter(Q(organizer_id=user.organization_id) | Exists(takes_part))
-    if user.is_operator:
-        return qs.filter(Exists(takes_part))
-    return qs.none()
+    return scope(Meeting.objects.all(), user)
 
 
 def meeting_for_user(user, pk, *, change: bool = False) -> Meeting:
-    meeting = meetings_for_user(user).select_related(
-        "host_site", "host_site__organization", "organizer", "platform", "series").filter(pk=pk).first()
-    if meeting is None:
-        raise Http404
-    if change and not can_edit(user, meeting):
-        raise PermissionDenied
-    return meeting
+    return get_for_user(Meeting.objects.select_related(
+        "host_site", "host_site__organization", "organizer", "platform", "series"), user, pk,
+        "change" if change else "view")
 
 
 def sees_whole_board(user, meeting: Meeting) -> bool:
-    return user.sees_province or (user.is_unit_user and user.organization_id in (
-        meeting.organizer_id, meeting.host_site.organization_id))
+    return allowed(user, meeting, "board")
 
 
 def board_participations(user, meeting: Meeting) -> QuerySet[Participation]:
@@ -66,7 +99,7 @@ def board_participations(user, meeting: Meeting) -> QuerySet[Participation]:
     qs = Participation.objects.filter(meeting=meeting, removed_at__isnull=True)
     if sees_whole_board(user, meeting):
         return qs
-    return qs.filter(site__in=sites_for_user(user).values("pk"))
+    return scope(qs, user)
 
 
 def participation_for_user(user, meeting: Meeting, site_pk) -> Participation:
@@ -80,31 +113,33 @@ def participation_for_user(user, meeting: Meeting, site_pk) -> Participation:
 # Acting -------------------------------------------------------------------------------------------
 
 def can_schedule(user) -> bool:
-    return user.is_authenticated and (user.edits_province or user.is_unit_user)
+    return permits(user, Meeting, "change")
 
 
 def schedule_sites(user):
     """Sites a user may invite: every active site for the department, its own for a unit."""
-    if user.edits_province:
-        return sites_for_user(user)
-    if user.is_unit_user:
-        return sites_for_user(user).filter(organization_id=user.organization_id)
-    return sites_for_user(user).none()
+    return scope(sites_for_user(user), user, "invite")
 
 
 def can_edit(user, meeting: Meeting) -> bool:
-    return user.edits_province or (user.is_unit_user and meeting.organizer_id == user.organization_id)
+    return allowed(user, meeting, "change")
 
 
 def can_mark(user, participation: Participation) -> bool:
     """Only the site's own unit confirms its check (its contact, its head)."""
-    return (user.is_unit_user and participation.site.organization_id == user.organization_id
-            and participation.removed_at is None)
+    return participation.removed_at is None and allowed(user, participation, "mark")
 
 
 def can_rollcall(user, meeting: Meeting) -> bool:
-    return user.edits_province or (user.is_unit_user and user.organization_id in (
-        meeting.organizer_id, meeting.host_site.organization_id))
+    return allowed(user, meeting, "rollcall")
+
+
+def participation_to_mark(user, meeting_pk, site_pk) -> tuple[Meeting, Participation]:
+    """A meeting and one site's row of its board, for the site's own unit to mark (404 unseen, 403 not its own)."""
+    meeting = meeting_for_user(user, meeting_pk)
+    participation = participation_for_user(user, meeting, site_pk)
+    check(can_mark(user, participation))
+    return meeting, participation
 
 
 def check(allowed: bool) -> None:
@@ -116,43 +151,39 @@ def check(allowed: bool) -> None:
 
 def shifts_for_user(user) -> QuerySet[DutyShift]:
     """Everyone signed in sees the roster: it is the list of whom to call."""
-    if not user.is_authenticated or not user.is_active:
-        return DutyShift.objects.none()
-    return DutyShift.objects.all()
+    return scope(DutyShift.objects.all(), user)
+
+
+def can_add_shifts(user) -> bool:
+    return permits(user, DutyShift, "change")
 
 
 def can_manage_duty(user, organization_id) -> bool:
-    if user.edits_province:
-        return True
-    return user.organization_id == organization_id and user.role in (Role.OPERATOR, Role.UNIT_HEAD)
+    return allowed(user, DutyShift(organization_id=organization_id), "change")
+
+
+def organizers_for_user(user):
+    """The units (not operators) a user schedules meetings for."""
+    return scope(Organization.objects.units().filter(is_active=True).order_by("name"), user, "act_for")
 
 
 def duty_organizations(user):
-    from diemcau.inventory.models import Organization
-
-    qs = Organization.objects.filter(is_active=True).order_by("name")
-    return qs if user.edits_province else qs.filter(pk=user.organization_id)
+    return scope(Organization.objects.filter(is_active=True).order_by("name"), user, "act_for")
 
 
 def shift_for_user(user, pk, *, change: bool = False) -> DutyShift:
-    shift = shifts_for_user(user).select_related("organization", "meeting").filter(pk=pk).first()
-    if shift is None:
-        raise Http404
-    if change and not can_manage_duty(user, shift.organization_id):
-        raise PermissionDenied
-    return shift
+    return get_for_user(DutyShift.objects.select_related("organization", "meeting"), user, pk,
+                        "change" if change else "view")
 
 
 # Backup plans ----------------------------------------------------------------------------------------
 
 def plans_for_user(user) -> QuerySet[BackupPlan]:
-    return BackupPlan.objects.filter(site__in=sites_for_user(user).values("pk"))
+    return scope(BackupPlan.objects.all(), user)
 
 
 def plan_for_user(user, pk, *, change: bool = False) -> BackupPlan:
-    plan = plans_for_user(user).select_related("site", "site__organization").filter(pk=pk).first()
-    if plan is None:
-        raise Http404
+    plan = get_for_user(BackupPlan.objects.select_related("site", "site__organization"), user, pk)
     if change and not can_change_plans(user, plan.site):
         raise PermissionDenied
     return plan
@@ -165,13 +196,11 @@ def can_change_plans(user, site) -> bool:
 # Training ------------------------------------------------------------------------------------------
 
 def trainings_for_user(user) -> QuerySet[TrainingSession]:
-    if not user.is_authenticated or not user.is_active:
-        return TrainingSession.objects.none()
-    return TrainingSession.objects.all()
+    return scope(TrainingSession.objects.all(), user)
 
 
 def can_manage_training(user) -> bool:
-    return user.is_authenticated and user.edits_province
+    return permits(user, TrainingSession, "change")
 
 
 def visible_attendees(user, session: TrainingSession):
@@ -179,4 +208,4 @@ def visible_attendees(user, session: TrainingSession):
 
 
 def can_see_training_flags(user) -> bool:
-    return user.is_authenticated and (user.sees_province or user.role == Role.UNIT_HEAD)
+    return permits(user, TrainingSession, "flags")

@@ -18,7 +18,10 @@ from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from diemcau.core.api_support import IsoDate, IsoDatetime
 from diemcau.core.models import ChangeVia
+from diemcau.core.replica import using_replica
+from diemcau.core.scope import scope
 from diemcau.inventory.models import Organization
 from diemcau.meetings import access, backups, duty, report, services
 from diemcau.meetings.choices import Importance, Level, Outcome, RollCall
@@ -78,12 +81,12 @@ class MeetingIn(Schema):
     sites: list[str] = Field(default_factory=list, description="Site codes")
     kinds: list[str] = Field(default_factory=list, description="Every site of these organisation kinds")
     all_local: bool = Field(False, description="Every commune and ward")
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: IsoDatetime
+    ends_at: IsoDatetime
     platform: str | None = None
     dial_in: str = ""
     notes: str = ""
-    repeat_until: dt.date | None = Field(None, description="Repeat weekly until this date")
+    repeat_until: IsoDate | None = Field(None, description="Repeat weekly until this date")
 
 
 class MeetingPatch(Schema):
@@ -92,8 +95,8 @@ class MeetingPatch(Schema):
     importance: Importance | None = None
     host_site: str | None = None
     sites: list[str] | None = None
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
+    starts_at: IsoDatetime | None = None
+    ends_at: IsoDatetime | None = None
     platform: str | None = None
     dial_in: str | None = None
     notes: str | None = None
@@ -104,8 +107,8 @@ class CancelIn(Schema):
 
 
 class MeetingFilters(FilterSchema):
-    since: dt.datetime | None = Field(None, description="Meetings ending after this time")
-    until: dt.datetime | None = Field(None, description="Meetings starting before this time")
+    since: IsoDatetime | None = Field(None, description="Meetings ending after this time")
+    until: IsoDatetime | None = Field(None, description="Meetings starting before this time")
     level: Level | None = None
     status: str | None = None
     site: str | None = Field(None, description="Meetings this site takes part in")
@@ -176,8 +179,8 @@ class ShiftIn(Schema):
     name: str
     phone: str
     meeting: int | None = None
-    starts_at: dt.datetime | None = None
-    ends_at: dt.datetime | None = None
+    starts_at: IsoDatetime | None = None
+    ends_at: IsoDatetime | None = None
 
 
 class SwapIn(Schema):
@@ -202,7 +205,7 @@ class PlanOut(Schema):
 
 
 class DrillIn(Schema):
-    held_at: dt.datetime
+    held_at: IsoDatetime
     conducted_by: str
     worked: bool
     restore_minutes: int | None = None
@@ -250,6 +253,7 @@ def _platform(code):
 
 
 @router.get("", response=list[MeetingOut])
+@using_replica
 @paginate(LimitOffsetPagination)
 @json_errors
 def list_meetings(request, filters: Query[MeetingFilters]):
@@ -275,8 +279,9 @@ def schedule_meeting(request, payload: MeetingIn):
     if not access.can_schedule(user):
         raise PermissionDenied
     sites_qs = access.schedule_sites(user)
-    organizer = Organization.objects.filter(code=payload.organizer or user.organization.code, is_active=True).first()
-    if organizer is None or (not user.edits_province and organizer.pk != user.organization_id):
+    organizer = scope(Organization.objects.filter(code=payload.organizer or user.organization.code, is_active=True),
+                      user, "act_for").first()
+    if organizer is None:
         raise HttpError(422, "organizer: not an organisation you schedule for")
     sites = [_site(sites_qs, code, "sites") for code in payload.sites]
     picked = services.sites_pick(kinds=payload.kinds, sites=sites, all_local=payload.all_local, within=sites_qs)
@@ -383,9 +388,10 @@ def meeting_report(request, meeting_id: int):
 # Duty roster ------------------------------------------------------------------------------------------
 
 @router.get("/duty", response=list[ShiftOut])
+@using_replica
 @paginate(LimitOffsetPagination)
 @json_errors
-def list_shifts(request, at: dt.datetime | None = None):
+def list_shifts(request, at: IsoDatetime | None = None):
     qs = access.shifts_for_user(request.user).filter(cancelled_at__isnull=True).select_related("organization")
     if at is not None:
         qs = qs.filter(starts_at__lte=at, ends_at__gte=at)
@@ -424,6 +430,7 @@ def swap_shift(request, shift_id: int, payload: SwapIn):
 # Backup plans and drills -----------------------------------------------------------------------------------
 
 @router.get("/backup-plans", response=list[PlanOut])
+@using_replica
 @paginate(LimitOffsetPagination)
 @json_errors
 def list_plans(request, site: str | None = None):
@@ -448,6 +455,7 @@ def record_drill(request, plan_id: int, payload: DrillIn):
 
 
 @router.get("/training", response=list[TrainingOut])
+@using_replica
 @paginate(LimitOffsetPagination)
 @json_errors
 def list_training(request):

@@ -134,9 +134,7 @@ def check_page(request, pk, site_pk):
 def check_mark(request, pk, site_pk):
     """One tap: OK or not OK for one item (with an optional note or photo). htmx gets the list back."""
     user = request.user
-    meeting = access.meeting_for_user(user, pk)
-    participation = access.participation_for_user(user, meeting, site_pk)
-    access.check(access.can_mark(user, participation))
+    meeting, participation = access.participation_to_mark(user, pk, site_pk)
     form = MarkForm(request.POST, request.FILES)
     error = None
     if form.is_valid():
@@ -177,9 +175,7 @@ def check_throughput(request, pk, site_pk):
     from diemcau.monitoring.services import agent_throughput_request
 
     user = request.user
-    meeting = access.meeting_for_user(user, pk)
-    participation = access.participation_for_user(user, meeting, site_pk)
-    access.check(access.can_mark(user, participation))
+    meeting, participation = access.participation_to_mark(user, pk, site_pk)
     if agent_throughput_request(site=participation.site, user=user):
         messages.success(request, _("Throughput test requested: the agent runs it after its next upload and the "
                                     "result appears here within a minute or two."))
@@ -193,9 +189,7 @@ def check_throughput(request, pk, site_pk):
 def check_incident(request, pk, site_pk, mark_pk):
     """A failed item becomes an incident, with the symptom the contact picked."""
     user = request.user
-    meeting = access.meeting_for_user(user, pk)
-    participation = access.participation_for_user(user, meeting, site_pk)
-    access.check(access.can_mark(user, participation))
+    meeting, participation = access.participation_to_mark(user, pk, site_pk)
     mark = CheckMark.objects.filter(pk=mark_pk, participation=participation).first()
     if mark is None:
         from django.http import Http404

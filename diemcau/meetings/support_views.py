@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from diemcau.audit.services import IMPORT_FAILED, IMPORT_REFUSED, IMPORT_SAVED, record_import
 from diemcau.core.listing import XLSX_TYPE, paginate
 from diemcau.inventory.access import site_for_user, sites_for_user
 from diemcau.meetings import access, backups, duty, ical, importer, training
@@ -38,7 +39,7 @@ def duty_list(request):
     shifts = access.shifts_for_user(user).filter(cancelled_at__isnull=True, ends_at__gte=now - dt.timedelta(days=1))
     shifts = shifts.select_related("organization", "meeting").prefetch_related("swaps").order_by("starts_at", "pk")
     organizations = access.duty_organizations(user)
-    can_add = user.edits_province or (user.role in ("operator", "unit_head"))
+    can_add = access.can_add_shifts(user)
     upcoming = access.meetings_for_user(user).filter(status="scheduled", ends_at__gte=now).order_by("starts_at")[:50]
     form = ShiftForm(request.POST or None, organizations=organizations, meetings=upcoming) if can_add else None
     if request.method == "POST":
@@ -248,7 +249,17 @@ def import_page(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
-        result = importer.import_meetings(form.cleaned_data["file"], user=user)
+        upload = form.cleaned_data["file"]
+        audit = {"what": _("Meetings"), "filename": upload.name, "size": upload.size, "request": request}
+        try:
+            result = importer.import_meetings(upload, user=user)
+        except Exception:
+            record_import(outcome=IMPORT_FAILED, **audit)
+            raise
+        if result.ok:
+            record_import(outcome=IMPORT_SAVED, changed=len(result.rows), **audit)
+        else:
+            record_import(outcome=IMPORT_REFUSED, errors=len(result.errors), **audit)
         if result.ok:
             messages.success(request, _("%(n)s meeting row(s) imported.") % {"n": len(result.rows)})
             return redirect("meetings:list")

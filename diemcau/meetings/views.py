@@ -19,7 +19,6 @@ from diemcau.core.exports import DATETIME, NUMBER
 from diemcau.core.listing import Column, export_response, paginate, wants_export
 from diemcau.core.models import ChangeRecord
 from diemcau.inventory.access import sites_for_user
-from diemcau.inventory.models import Organization
 from diemcau.meetings import access, backups, duty, services
 from diemcau.meetings import checklist as cl
 from diemcau.meetings.choices import BackupState, Level, MeetingStatus, Readiness
@@ -93,10 +92,7 @@ def my_checks(request):
 
 def _form_context(user):
     sites = access.schedule_sites(user)
-    organizers = Organization.objects.filter(is_active=True).exclude(kind__code="operator").order_by("name")
-    if not user.edits_province:
-        organizers = organizers.filter(pk=user.organization_id)
-    return sites, organizers
+    return sites, access.organizers_for_user(user)
 
 
 def _chosen_sites(user, data, sites):

@@ -66,9 +66,15 @@ def start_live_site(server_url: str, *, code: str | None = None, port: int = REF
     path = write_config(site, server_url, port)
     _answer_for_demo_codecs()
     python = sys.executable
-    reflector = subprocess.Popen([python, "-m", "diemcau_agent", "reflect", "--host", "127.0.0.1", "--port", str(port)])
-    agent = subprocess.Popen([python, "-m", "diemcau_agent", "--config", str(path), "run"])
-    return LiveSite(site=site, ini_path=path, processes=[reflector, agent])
+    running = LiveSite(site=site, ini_path=path)
+    try:
+        running.processes.append(subprocess.Popen(
+            [python, "-m", "diemcau_agent", "reflect", "--host", "127.0.0.1", "--port", str(port)]))
+        running.processes.append(subprocess.Popen([python, "-m", "diemcau_agent", "--config", str(path), "run"]))
+    except BaseException:  # interrupted (SIGTERM, Ctrl+C) between the two: stop the one already started
+        running.stop()
+        raise
+    return running
 
 
 def _answer_for_demo_codecs() -> None:

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from diemcau.core.listing import paginate
+from diemcau.core.replica import using_replica
 from diemcau.inventory.models import Link
 from diemcau.monitoring import access, agent_config, call_quality, flips, quality, services
 from diemcau.monitoring.choices import Grade, SampleKind
@@ -71,6 +72,7 @@ def fill_page(rows) -> None:
 
 
 @login_required
+@using_replica
 def board(request):
     rows, form = board_rows(request.user, request.GET)
     tally = {}
@@ -91,6 +93,7 @@ def board(request):
 
 
 @login_required
+@using_replica
 def site_quality(request, pk):
     site = access.site_for_monitoring(request.user, pk)
     q = quality.qualities([site.pk])[site.pk]
@@ -109,6 +112,7 @@ def site_quality(request, pk):
 
 
 @login_required
+@using_replica
 def call_quality_part(request, pk):
     """The call-quality card alone, polled by the site page while it is open."""
     site = access.site_for_monitoring(request.user, pk)
@@ -118,6 +122,7 @@ def call_quality_part(request, pk):
 
 
 @login_required
+@using_replica
 def site_series(request, pk):
     site = access.site_for_monitoring(request.user, pk)
     return JsonResponse(quality.series(site.pk, request.GET.get("range", "day")))

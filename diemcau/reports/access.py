@@ -13,150 +13,150 @@ objects raise 404; visible but not changeable raise 403.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 
 from diemcau.accounts.choices import Role
-from diemcau.inventory.access import sites_for_user
+from diemcau.core.scope import ADMIN, EDITORS, Rule, allowed, get_for_user, permits, register, scope
+from diemcau.inventory.models import Site
 from diemcau.reports.choices import DocKind
-from diemcau.reports.models import Document, IssuedDocument, Roadmap, RoadmapItem, Work
+from diemcau.reports.models import Document, Guide, IssuedDocument, Roadmap, RoadmapItem, Work
 from diemcau.reviews.choices import LINK_ACTIONS, LINK_GROUPS
 
 UNIT_KINDS = {DocKind.UNIT_REPORT}
+UNIT_ROLES = frozenset({Role.UNIT_HEAD, Role.SITE_TECH})
 
 
-def _active(user) -> bool:
-    return user.is_authenticated and user.is_active
+def _unit_documents(path: str = ""):
+    def rows(user) -> Q:
+        return Q(**{f"{path}organization_id": user.organization_id, f"{path}kind__in": UNIT_KINDS})
+
+    return rows
+
+
+def _link_tasks(user) -> Q:
+    """An operator's tasks: the link-related ones at the (active) sites it serves."""
+    return Q(item__site__in=scope(Site.objects.active(), user)) & link_q()
+
+
+def link_q(prefix: str = "item__") -> Q:
+    return (Q(**{f"{prefix}proposal__action__code__in": LINK_ACTIONS})
+            | Q(**{f"{prefix}proposal__group__code__in": LINK_GROUPS}))
+
+
+# A unit's own report is written by its people and issued by its head; the province's documents are
+# written by the department and issued by its administrator (``document_action`` picks the pair by kind).
+register(Document, view=Rule(unit=_unit_documents()),
+         edit_unit=Rule(province=None, unit="organization"),
+         issue_unit=Rule(province=None, roles=frozenset({Role.UNIT_HEAD}), unit="organization"),
+         edit_province=Rule(province=EDITORS), issue_province=Rule(province=ADMIN),
+         # Start (draft) the province's documents.
+         start=Rule(province=EDITORS))
+register(IssuedDocument, view=Rule(unit=_unit_documents("document__")))
+# Roadmaps are the department's: read by the province roles, planned by DOST, adopted by its administrator.
+register(Roadmap, view=Rule(), plan=Rule(province=EDITORS), adopt=Rule(province=ADMIN))
+register(RoadmapItem, view=Rule())
+register(Work, view=Rule(unit=("owner", "item__site__organization"), operator=_link_tasks),
+         # The owner (its head, contact or operator engineer) and the department record progress.
+         change=Rule(province=EDITORS, unit="owner", operator="owner"))
+# Everyone reads the guides; the department writes them; the province roles see who has not read them.
+register(Guide, view=Rule(others=lambda user: Q()), change=Rule(province=EDITORS), readers=Rule())
 
 
 # Documents ---------------------------------------------------------------------------------
 
 def documents_for_user(user) -> QuerySet[Document]:
-    qs = Document.objects.all()
-    if not _active(user):
-        return qs.none()
-    if user.sees_province:
-        return qs
-    if user.is_unit_user:
-        return qs.filter(organization_id=user.organization_id, kind__in=UNIT_KINDS)
-    return qs.none()
+    return scope(Document.objects.all(), user)
 
 
 def document_for_user(user, pk, *, change: bool = False) -> Document:
-    doc = documents_for_user(user).select_related("organization__kind", "campaign", "roadmap", "guide_version__guide") \
-        .filter(pk=pk).first()
-    if doc is None:
-        raise Http404
+    doc = get_for_user(Document.objects.select_related("organization__kind", "campaign", "roadmap",
+                                                        "guide_version__guide"), user, pk)
     if change and not can_edit(user, doc):
         raise PermissionDenied
     return doc
 
 
+def document_action(doc: Document, action: str) -> str:
+    return f"{action}_unit" if doc.kind in UNIT_KINDS else f"{action}_province"
+
+
 def can_edit(user, doc: Document) -> bool:
     """Write the draft's free-text parts."""
-    if doc.kind in UNIT_KINDS:
-        return user.is_unit_user and user.organization_id == doc.organization_id
-    return user.edits_province
+    return allowed(user, doc, document_action(doc, "edit"))
 
 
 def can_issue(user, doc: Document) -> bool:
     """Sign and issue: the unit's head for its report, the department's administrator for the rest."""
-    if doc.kind in UNIT_KINDS:
-        return user.role == Role.UNIT_HEAD and user.organization_id == doc.organization_id
-    return user.role == Role.DOST_ADMIN
+    return allowed(user, doc, document_action(doc, "issue"))
 
 
 def can_start_province_documents(user) -> bool:
-    return _active(user) and user.edits_province
+    return permits(user, Document, "start")
 
 
 def issued_for_user(user) -> QuerySet[IssuedDocument]:
-    return IssuedDocument.objects.filter(document__in=documents_for_user(user))
+    return scope(IssuedDocument.objects.all(), user)
 
 
 def issued_document_for_user(user, pk) -> IssuedDocument:
-    issued = issued_for_user(user).select_related("document", "organization", "signer").filter(pk=pk).first()
-    if issued is None:
-        raise Http404
-    return issued
+    return get_for_user(IssuedDocument.objects.select_related("document", "organization", "signer"), user, pk)
 
 
 # Roadmaps and their tasks ------------------------------------------------------------------
 
 def sees_roadmaps(user) -> bool:
-    return _active(user) and user.sees_province
+    return permits(user, Roadmap, "view")
 
 
 def can_plan(user) -> bool:
-    return _active(user) and user.edits_province
+    return permits(user, Roadmap, "plan")
 
 
 def can_adopt(user) -> bool:
-    return _active(user) and user.role == Role.DOST_ADMIN
+    return permits(user, Roadmap, "adopt")
 
 
 def roadmaps_for_user(user) -> QuerySet[Roadmap]:
-    return Roadmap.objects.all() if sees_roadmaps(user) else Roadmap.objects.none()
+    return scope(Roadmap.objects.all(), user)
 
 
 def roadmap_for_user(user, pk) -> Roadmap:
-    roadmap = roadmaps_for_user(user).select_related("campaign", "created_by", "adopted_by").filter(pk=pk).first()
-    if roadmap is None:
-        raise Http404
-    return roadmap
+    return get_for_user(Roadmap.objects.select_related("campaign", "created_by", "adopted_by"), user, pk)
 
 
 def link_items(qs: QuerySet, prefix: str = "item__") -> QuerySet:
-    return qs.filter(Q(**{f"{prefix}proposal__action__code__in": LINK_ACTIONS})
-                     | Q(**{f"{prefix}proposal__group__code__in": LINK_GROUPS}))
+    return qs.filter(link_q(prefix))
 
 
 def roadmap_items_for_user(user, roadmap: Roadmap) -> QuerySet[RoadmapItem]:
-    return roadmap.items.all() if sees_roadmaps(user) else roadmap.items.none()
+    return scope(roadmap.items.all(), user)
 
 
 def works_for_user(user) -> QuerySet[Work]:
-    qs = Work.objects.all()
-    if not _active(user):
-        return qs.none()
-    if user.sees_province:
-        return qs
-    if user.is_unit_user:
-        return qs.filter(Q(owner_id=user.organization_id) | Q(item__site__organization_id=user.organization_id))
-    if user.is_operator:
-        return link_items(qs.filter(item__site__in=sites_for_user(user)))
-    return qs.none()
+    return scope(Work.objects.all(), user)
 
 
 def can_update_work(user, work: Work) -> bool:
     """The owner (its head, contact or operator engineer) and the department record progress."""
-    if user.edits_province:
-        return True
-    if user.is_operator:
-        return work.owner_id == user.organization_id
-    return user.is_unit_user and work.owner_id == user.organization_id
+    return allowed(user, work, "change")
 
 
 def work_for_user(user, pk, *, change: bool = False) -> Work:
-    work = works_for_user(user).select_related("item__proposal__action", "item__proposal__group", "item__site",
-                                               "item__roadmap", "owner").filter(pk=pk).first()
-    if work is None:
-        raise Http404
-    if change and not can_update_work(user, work):
-        raise PermissionDenied
-    return work
+    return get_for_user(Work.objects.select_related("item__proposal__action", "item__proposal__group", "item__site",
+                                                    "item__roadmap", "owner"), user, pk,
+                        "change" if change else "view")
 
 
 # Guides ------------------------------------------------------------------------------------
 
 def can_write_guides(user) -> bool:
-    return _active(user) and user.edits_province
+    return permits(user, Guide, "change")
 
 
 def sees_readers(user) -> bool:
     """Who has not read a guide yet: the department, leaders and auditors."""
-    return _active(user) and user.sees_province
+    return permits(user, Guide, "readers")
 
 
 def expected_readers(user_model):
     """Who must read the guides: the sites' technical contacts (and unit heads) who can sign in."""
-    return user_model.objects.filter(is_active=True, role__in=[Role.SITE_TECH, Role.UNIT_HEAD])
+    return user_model.objects.filter(is_active=True, role__in=UNIT_ROLES)

@@ -10,12 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from diemcau.core.replica import using_replica
+from diemcau.core.scope import scope
 from diemcau.lib import pdf
 from diemcau.lib.nd30 import DOCX_TYPE
 from diemcau.reports import access, documents, services
 from diemcau.reports.choices import DocKind, PdfStatus, WorkStatus
 from diemcau.reports.forms import DraftForm, IssueForm, ProgressForm
-from diemcau.reviews.access import campaign_for_user, campaigns_for_user
+from diemcau.reviews.access import campaign_for_user, campaigns_for_user, tasks_for_user
 from diemcau.reviews.choices import TaskState
 from diemcau.reviews.models import UnitTask
 
@@ -23,6 +25,7 @@ PROVINCE_KINDS = (DocKind.ASSESSMENT, DocKind.PLAN)
 
 
 @login_required
+@using_replica
 def index(request):
     """The Reports page: what this user may draft, issue, read and follow up."""
     user = request.user
@@ -31,8 +34,7 @@ def index(request):
     context["documents"] = list(visible.select_related("organization", "campaign").annotate(
         issued=Count("issues")).order_by("-updated_at")[:50])
     if user.is_unit_user:
-        context["my_tasks"] = list(UnitTask.objects.filter(organization_id=user.organization_id).select_related(
-            "campaign").order_by("-campaign__deadline")[:10])
+        context["my_tasks"] = list(tasks_for_user(user).select_related("campaign").order_by("-campaign__deadline")[:10])
     if access.sees_roadmaps(user):
         context["campaigns"] = list(campaigns_for_user(user).annotate(
             accepted=Count("tasks", filter=Q(tasks__state=TaskState.ACCEPTED))).filter(accepted__gt=0)
@@ -46,13 +48,13 @@ def index(request):
 
 
 @login_required
+@using_replica
 def unit_report(request, campaign_pk):
     """A unit's report of a campaign: its one draft, created on first visit (unit users only)."""
     user = request.user
     campaign = campaign_for_user(user, campaign_pk)
-    if not user.is_unit_user:
-        raise Http404
-    task = UnitTask.objects.filter(campaign=campaign, organization_id=user.organization_id).first()
+    # The unit's own task (the fill rule: its site contact and head), none for anyone else.
+    task = scope(UnitTask.objects.filter(campaign=campaign), user, "fill").first()
     if task is None:
         raise Http404
     doc = services.document_for(kind=DocKind.UNIT_REPORT, organization=task.organization, campaign=campaign)

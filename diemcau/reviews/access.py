@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from diemcau.accounts.choices import Role
-from diemcau.core.scope import Rule, allowed, get_for_user, register, scope
+from diemcau.core.scope import ADMIN, EDITORS, Rule, allowed, get_for_user, permits, register, scope
 from diemcau.inventory.access import served
 from diemcau.reviews.choices import LINK_ACTIONS, LINK_GROUPS
 from diemcau.reviews.models import (
@@ -47,7 +47,11 @@ def _operator_evidence(user) -> Q:
     return served("assessment__site")(user) & Q(group__code__in=LINK_GROUPS)
 
 
-register(Campaign, view=Rule(unit=_unit_campaigns, operator=_operator_campaigns))
+register(Campaign, view=Rule(unit=_unit_campaigns, operator=_operator_campaigns),
+         # Open a campaign (the department's administrator); accept or return submissions (the department).
+         open=Rule(province=ADMIN), review=Rule(province=EDITORS),
+         # The aggregate, the list of units and who is late: the province roles.
+         whole=Rule())
 register(UnitTask, view=Rule(unit="organization"),
          # Fill and correct (the site contact, and the head who answers for them); sign and submit (the head).
          fill=Rule(province=None, unit="organization"),
@@ -58,12 +62,12 @@ register(Evidence, view=Rule(unit="assessment__task__organization", operator=_op
 
 
 def can_open_campaign(user) -> bool:
-    return user.is_authenticated and user.role == Role.DOST_ADMIN
+    return permits(user, Campaign, "open")
 
 
 def can_review(user) -> bool:
     """Accept or return submissions."""
-    return user.is_authenticated and user.edits_province
+    return permits(user, Campaign, "review")
 
 
 # Campaigns -------------------------------------------------------------------------------
@@ -78,7 +82,7 @@ def campaign_for_user(user, pk) -> Campaign:
 
 def sees_whole_campaign(user) -> bool:
     """The aggregate, the list of units and who is late."""
-    return user.is_authenticated and user.sees_province
+    return permits(user, Campaign, "whole")
 
 
 # Tasks -------------------------------------------------------------------------------------

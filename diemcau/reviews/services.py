@@ -19,6 +19,7 @@ from diemcau.accounts.models import User
 from diemcau.core import outbox, uploads
 from diemcau.core.scope import require
 from diemcau.lib.collation import vi_sorted
+from diemcau.reviews.access import can_review
 from diemcau.reviews.checks import assessment_problems, refresh_flags_near
 from diemcau.reviews.choices import EventKind, TaskState
 from diemcau.reviews.models import (
@@ -223,7 +224,7 @@ def task_submit(task: UnitTask, *, user, note: str = "", now=None) -> UnitTask:
 
 
 def _require_reviewer(user, task):
-    if not user.edits_province:
+    if not can_review(user):
         raise PermissionDenied
     if task.state != TaskState.SUBMITTED:
         raise ValidationError(_("Only a submitted review can be accepted or returned."))

@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from diemcau.core.api_support import Pagination
+from diemcau.core.replica import using_replica
 from diemcau.standards import access, services
 from diemcau.standards.choices import SettingsSource, Status, Verdict
 from diemcau.standards.models import (
@@ -146,6 +147,7 @@ def list_platforms(request):
 
 
 @router.get("/verdicts", response=list[VerdictRowOut])
+@using_replica
 @paginate(Pagination)
 def list_verdicts(request, verdict: str | None = None):
     qs = SiteVerdict.objects.filter(is_current=True, site__in=access.sites_for_user(request.user)).select_related("site").order_by("site__code")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from diemcau.audit.services import IMPORT_FAILED, IMPORT_REFUSED, IMPORT_SAVED, record_import
 from diemcau.core.exports import export_response, workbook_response
 from diemcau.core.listing import Column, paginate, wants_export
 from diemcau.lib.collation import vi_order
@@ -222,15 +223,23 @@ def standard_import(request):
     access.require_editor(request.user)
     form = ImportStandardForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        audit = {"what": _("Standard"), "filename": upload.name, "size": upload.size, "request": request}
         try:
-            text = form.cleaned_data["file"].read().decode("utf-8")
+            text = upload.read().decode("utf-8")
             draft = services.standard_import(text, user=request.user)
         except UnicodeDecodeError:
             form.add_error("file", _("The file must be UTF-8 text."))
+            record_import(outcome=IMPORT_REFUSED, errors=1, **audit)
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error("file", message)
+            record_import(outcome=IMPORT_REFUSED, errors=len(exc.messages), **audit)
+        except Exception:
+            record_import(outcome=IMPORT_FAILED, **audit)
+            raise
         else:
+            record_import(outcome=IMPORT_SAVED, changed=1, **audit)
             messages.success(request, _("Imported as draft %(version)s.") % {"version": draft.version})
             return redirect(draft)
     return render(request, "standards/form.html", {
@@ -319,18 +328,29 @@ def platform_edit(request, pk=None):
     else:
         access.require_editor(request.user)
         platform = Platform()
-    form = PlatformForm(request.POST or None, instance=platform)
+    return _reference_form(request, PlatformForm(request.POST or None, instance=platform),
+                           save=lambda form: services.platform_save(form.save(commit=False)),
+                           saved=_("Platform saved; compatibility is being checked again."),
+                           title=_("Edit platform") if pk else _("New platform"), list_url="standards:platforms")
+
+
+def _profile_save(form):
+    profile = form.save(commit=False)
+    profile.settings = form.settings_values()
+    services.profile_save(profile)
+
+
+def _reference_form(request, form, *, save, saved: str, title: str, list_url: str):
+    """The edit page of a platform or a profile: save through the service (its errors on the form), back to the list."""
     if request.method == "POST" and form.is_valid():
         try:
-            services.platform_save(form.save(commit=False))
+            save(form)
         except ValidationError as exc:
             form._update_errors(exc)
         else:
-            messages.success(request, _("Platform saved; compatibility is being checked again."))
-            return redirect("standards:platforms")
-    return render(request, "standards/form.html", {
-        "form": form, "title": _("Edit platform") if pk else _("New platform"), "cancel_url": reverse("standards:platforms"),
-    })
+            messages.success(request, saved)
+            return redirect(list_url)
+    return render(request, "standards/form.html", {"form": form, "title": title, "cancel_url": reverse(list_url)})
 
 
 @login_required
@@ -356,20 +376,9 @@ def profile_edit(request, pk=None):
     else:
         access.require_editor(request.user)
         profile = ConfigProfile()
-    form = ProfileForm(request.POST or None, instance=profile)
-    if request.method == "POST" and form.is_valid():
-        profile = form.save(commit=False)
-        profile.settings = form.settings_values()
-        try:
-            services.profile_save(profile)
-        except ValidationError as exc:
-            form._update_errors(exc)
-        else:
-            messages.success(request, _("Profile saved."))
-            return redirect("standards:profiles")
-    return render(request, "standards/form.html", {
-        "form": form, "title": _("Edit profile") if pk else _("New profile"), "cancel_url": reverse("standards:profiles"),
-    })
+    return _reference_form(request, ProfileForm(request.POST or None, instance=profile), save=_profile_save,
+                           saved=_("Profile saved."), title=_("Edit profile") if pk else _("New profile"),
+                           list_url="standards:profiles")
 
 
 # One site ----------------------------------------------------------------------------------
@@ -437,13 +446,24 @@ def settings_import(request):
     form = SettingsImportForm(request.POST or None, request.FILES or None)
     result = None
     if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        audit = {"what": _("Actual settings"), "filename": upload.name, "size": upload.size, "request": request}
         try:
-            result = import_settings(form.cleaned_data["file"], user=request.user)
+            result = import_settings(upload, user=request.user)
         except Refused as exc:
             form.add_error("file", exc.message)
+            record_import(outcome=IMPORT_REFUSED, errors=1, **audit)
         except (ValueError, KeyError, OSError, UnicodeDecodeError, zipfile.BadZipFile):
             form.add_error("file", _("The file cannot be read; use the template (.xlsx) or a UTF-8 .csv."))
+            record_import(outcome=IMPORT_REFUSED, errors=1, **audit)
+        except Exception:
+            record_import(outcome=IMPORT_FAILED, **audit)
+            raise
         else:
+            if result.ok:
+                record_import(outcome=IMPORT_SAVED, changed=len(result.rows), **audit)
+            else:
+                record_import(outcome=IMPORT_REFUSED, errors=len(result.errors), **audit)
             if result.ok:
                 messages.success(request, _("Settings of %(n)s sites recorded; their verdicts are being recomputed.") % {"n": len(result.rows)})
                 return redirect("standards:settings_import")
@@ -457,4 +477,4 @@ def settings_template(request):
 
     if not organizations_where_user_adds_sites(request.user).exists():
         raise PermissionDenied
-    return workbook_response(build(request.user), "cau-hinh-thuc-te")
+    return workbook_response(build(request.user), "cau-hinh-thuc-te", request=request, what=_("Actual settings"))

@@ -10,3 +10,5 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(
             f"schemathesis: {calls['cases']} cases, {calls['requests']} requests "
             f"({len(module.ROLES)} roles, {module.EXAMPLES} examples per operation, every check)")
+        phases = ", ".join(f"{name} {count}" for name, count in sorted(calls.get("phases", {}).items()))
+        terminalreporter.write_line(f"schemathesis cases by phase: {phases}")

@@ -138,3 +138,35 @@ def test_the_openapi_document_lists_the_errors_and_the_required_fields(province)
     assert set(schemas["LinkCreate"]["required"]) == {"kind", "medium"}
     assert schemas["SiteIn"]["properties"]["room"]["type"] == "string"  # not nullable
     assert schemas["Error"]["required"] == ["detail"]
+
+
+@pytest.mark.parametrize("path", ["/incidents/-1/%0A", "/meetings/-1/sites/%0A/marks", "/sites/%0A"])
+def test_a_path_no_pattern_can_match_is_json_without_any_page_or_static_file(path, province, settings, tmp_path):
+    """Schemathesis sends newlines in path parameters; a server whose static files are not collected
+    (CI, a fresh checkout with DEBUG off) must still answer the API's JSON 404, not fail on the HTML page."""
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path  # no staticfiles.json: the HTML 404 page could not be rendered
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    client = api_client(province.admin)
+    assert_json_error(client.get(API + path), 404)
+    assert_json_error(client.post(API + path, data="{}", content_type="application/json"), 404)
+
+
+@pytest.mark.parametrize(("method", "url", "body", "field"), [
+    ("get", "/meetings/?status=a%00b", None, "status"),
+    ("get", "/meetings/backup-plans?site=%C2%A3%00", None, "site"),
+    ("get", "/incidents/?site=X%00", None, "site"),
+    ("post", "/meetings/", {"title": "Họp", "host_site": "X-14-01\u0000"}, "payload.host_site"),
+    ("post", "/sites", {"code": "A", "name": ["ok", "b\u0000"]}, "payload.name.1"),
+])
+def test_a_nul_character_in_a_query_or_body_is_422_naming_the_field(method, url, body, field, province):
+    """PostgreSQL text cannot hold NUL: it is refused before any filter or save reaches the database."""
+    response = send(api_client(province.admin), method, url, body)
+    errors = assert_json_error(response, 422)["errors"]
+    assert field in errors and "NUL" in errors[field][0]
+
+
+def test_an_escaped_backslash_before_u0000_is_no_nul(province):
+    response = send(api_client(province.admin), "get", "/meetings/?status=" + "%5Cu0000")
+    assert response.status_code == 200

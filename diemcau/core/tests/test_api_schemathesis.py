@@ -73,13 +73,19 @@ def bearers(province):
 
 
 # How many cases and requests ran: printed at the end of the run (conftest.py), kept in the CI log.
-CALLS = {"cases": 0, "requests": 0}
+CALLS = {"cases": 0, "requests": 0, "phases": {}}
 
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_answers_as_documented(case, bearers):
     CALLS["cases"] += 1
+    info = getattr(getattr(case, "meta", None), "phase", None)
+    phase = getattr(getattr(info, "name", None), "value", None) or "?"
+    scenario = getattr(getattr(getattr(info, "data", None), "scenario", None), "value", None)
+    for key in (phase, f"{phase}/{scenario}" if scenario else None):
+        if key:
+            CALLS["phases"][key] = CALLS["phases"].get(key, 0) + 1
     for headers in bearers.values():
         CALLS["requests"] += 1
         case.call_and_validate(headers=headers)

@@ -5,7 +5,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404
 
 from diemcau.core.models import Notice
-from diemcau.core.scope import allowed, get_for_user, require, scope
+from diemcau.core.scope import allowed, get_for_user, permits, require, scope
 from diemcau.incidents.models import SlaTally
 from diemcau.inventory.models import Device, Link, Site
 
@@ -64,3 +64,26 @@ def test_rules_of_another_app_are_found_from_its_access_module(province):
 def test_a_model_without_a_rule_is_refused_loudly(province):
     with pytest.raises(ImproperlyConfigured):
         scope(Notice.objects.all(), province.admin)
+
+
+def test_permits_answers_without_an_object_or_a_query(province, django_assert_num_queries):
+    from diemcau.reports.models import Roadmap
+
+    with django_assert_num_queries(0):
+        assert [permits(getattr(province, r), Roadmap, "plan") for r in ROLES] == [
+            True, True, False, False, False, False, False, False, False]
+        assert [permits(getattr(province, r), Site, "report") for r in ROLES] == [
+            True, True, False, False, True, True, True, True, True]
+    province.admin.is_active = False
+    assert not permits(province.admin, Roadmap, "plan")
+
+
+def test_a_rule_naming_several_organisation_paths_matches_any_of_them(province):
+    from diemcau.meetings.models import Meeting
+
+    meeting = Meeting(organizer=province.commune_b, host_site=province.site_a, title="x")
+    # The board: the organiser's people and the host site's people, in memory.
+    assert allowed(province.head, meeting, "board")        # commune A hosts
+    assert allowed(province.other_head, meeting, "board")  # commune B organises
+    assert not allowed(province.vnpt_user, meeting, "board")
+    assert not allowed(province.head, Meeting(organizer=province.commune_b, host_site=province.site_b), "board")

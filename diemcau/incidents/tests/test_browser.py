@@ -71,7 +71,7 @@ def test_the_incident_page_and_list_refresh_their_clocks_by_themselves(province,
                                timeout=10_000)
         page.screenshot(path=_shot("incident-clocks-0840.png"), full_page=True)
     with time_machine.travel(local(2026, 3, 9, 9, 10), tick=True):
-        page.wait_for_function("s => document.querySelector(s).textContent.includes('trễ 10')", arg=ack,
+        page.wait_for_function("s => document.querySelector(s).textContent.includes('quá hạn 10')", arg=ack,
                                timeout=10_000)
         assert "Trễ hạn: UBND xã Thông Nông" in page.inner_text("#next-target")
         page.goto("/incidents/")

@@ -30,7 +30,7 @@ def test_the_incident_page_shows_the_time_used_now_without_any_event(province, r
     with at(local(2026, 3, 7, 23, 25)):
         fragment = client.get(reverse("incidents:clocks", args=[incident.pk])).content.decode()
     # 85 min used of 60: 25′ late, shown overdue although no scan has run.
-    assert _used_cell(fragment, "respond").startswith("85/60′") and "trễ 25′" in _used_cell(fragment, "respond")
+    assert _used_cell(fragment, "respond").startswith("85/60′") and "quá hạn 25′" in _used_cell(fragment, "respond")
     assert 'data-target="respond" data-state="overdue"' in fragment
     assert 'id="next-target" hx-swap-oob="true"' in fragment and "Trễ hạn:" in fragment
     assert IncidentEvent.objects.filter(incident=incident).count() == 1
@@ -49,7 +49,7 @@ def test_the_list_shows_the_next_target_moving_on_working_hours(province, report
         html = response.content.decode()
         assert html.startswith('<tbody id="incident-rows" hx-get=')
     assert seen == {"08:15": (15, 45), "08:40": (40, 20), "09:25": (85, -25)}
-    assert "đã dùng 85/60′" in html and "trễ 25′" in html and 'class="table-danger"' in html
+    assert "đã dùng 85/60′" in html and "quá hạn 25′" in html and 'class="table-danger"' in html
     # Lunch does not count: 08:00–11:30 is 210 min at 12:30 and still at 13:30; 240 at 14:00.
     for moment, used in ((local(2026, 3, 9, 12, 30), 210), (local(2026, 3, 9, 13, 30), 210),
                          (local(2026, 3, 9, 14, 0), 240)):

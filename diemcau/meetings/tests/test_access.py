@@ -168,3 +168,33 @@ def test_scheduling_through_the_api_follows_the_same_rules(role, province, meeti
         assert response.status_code == 422 and "X-20-01" in response.json()["detail"]  # not their own site
     else:
         assert response.status_code == 403
+
+
+@pytest.mark.parametrize("query", ["until=0.5", "since=1700000000", "until=abc", "since=20260320", "until=-1"])
+def test_a_time_in_the_list_query_must_be_an_iso_date_and_time(query, province, meetings, client_for):
+    response = _api(client_for, province.staff).get(f"/api/v1/meetings/?{query}")
+    name = query.split("=")[0]
+    assert response.status_code == 422 and response["Content-Type"].startswith("application/json")
+    assert name in response.json()["errors"] and "ISO 8601" in response.json()["detail"]
+
+
+def test_an_iso_time_in_the_list_query_filters(province, meetings, client_for):
+    api = _api(client_for, province.staff)
+    everything = api.get("/api/v1/meetings/?since=2000-01-01T00:00:00Z").json()["count"]
+    assert everything == len(api.get("/api/v1/meetings/").json()["items"]) > 0
+    assert api.get("/api/v1/meetings/?until=2000-01-01T00:00:00%2B07:00").json()["count"] == 0
+    assert api.get("/api/v1/meetings/duty?at=12").status_code == 422
+    # ISO 8601 allows offsets PostgreSQL does not (up to ±23:59); the instant is read in UTC.
+    assert api.get("/api/v1/meetings/?until=2000-01-01T05:10:13%2B16:42").json()["count"] == 0
+    far = api.get("/api/v1/meetings/?until=0001-01-01T00:00:00%2B10:00")  # before year 1 in UTC
+    assert far.status_code == 422 and "until" in far.json()["errors"]
+    assert api.get("/api/v1/meetings/?since=9999-12-31T23:00:00-05:00").status_code == 422
+
+
+@pytest.mark.parametrize("field", ["starts_at", "ends_at"])
+def test_a_number_is_no_time_in_a_meetings_body(field, province, meetings, client_for, at):
+    payload = {"title": "Họp thử", "host_site": "X-20-01", "sites": ["X-20-01"], "level": "unit",
+               "starts_at": "2026-03-20T08:00:00+07:00", "ends_at": "2026-03-20T09:00:00+07:00", field: 1774000000}
+    with at(CHECK_TIME):
+        response = _api(client_for, province.staff).post("/api/v1/meetings/", payload, content_type="application/json")
+    assert response.status_code == 422 and f"payload.{field}" in response.json()["errors"]

@@ -91,3 +91,17 @@ def test_a_site_feed_has_only_that_sites_meetings(province, schedule, at, client
     with at(local(2026, 3, 5, 9, 0)):
         body = client_for(province.head).__class__().get(reverse("meetings:ical", args=[feed.key])).content
     assert [str(e["uid"]) for e in Calendar.from_ical(body).walk("VEVENT")] == [f"meeting-{second.pk}@diemcau"]
+
+
+def test_each_meeting_import_is_in_the_audit_log_saved_or_refused(province, client_for, at):
+    from diemcau.audit.models import AuditEvent
+
+    bad = ["Sai", "tinh", "", "31/02/2026", "7h30", "09:00", "KHONG-CO", "X-99", "zoom", "", ""]
+    with at(local(2026, 3, 1, 9, 0)):
+        client_for(province.staff).post(reverse("meetings:import"), {"file": workbook([GOOD])})
+        client_for(province.staff).post(reverse("meetings:import"), {"file": workbook([GOOD, bad])})
+    saved, refused = AuditEvent.objects.filter(action="import").order_by("pk")
+    assert saved.actor == province.staff and saved.target_repr == "Cuộc họp"
+    assert saved.details["file"] == "cuoc-hop.xlsx" and saved.details["size"] > 0
+    assert saved.details["outcome"] == "saved" and saved.details["changed"] == 1
+    assert refused.details["outcome"] == "refused" and refused.details["errors"] >= 4

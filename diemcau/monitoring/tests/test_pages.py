@@ -11,9 +11,7 @@ from diemcau.testing import make_device
 
 
 def quality(site, loss, jitter=5.0, minutes=10, hours=24):
-    # "Now" of this test, not of the moment the module was imported: a long run would otherwise put the
-    # rows outside the pages' windows (the last minutes, the last day).
-    now = timezone.now()
+    now = timezone.now()  # per call: a time taken at import goes stale in a long run
     rows = [Rollup(site=site, period=Period.MINUTE, bucket=(now - dt.timedelta(minutes=m)).replace(second=0,
                    microsecond=0), rounds=2, loss_avg=loss, jitter_avg=jitter, rtt_avg=30.0, mos_avg=4.2)
             for m in range(1, minutes)]
@@ -62,7 +60,8 @@ def test_a_unit_user_sees_only_its_own_sites(measured, client_for):
 
 
 def test_the_site_page_shows_grade_charts_and_alert_history(measured, client_for, django_assert_max_num_queries):
-    alerts.evaluate_site_rounds(measured.site_a.pk, [(timezone.now() - dt.timedelta(seconds=30 * i), {"loss_pct": 20.0})
+    now = timezone.now()
+    alerts.evaluate_site_rounds(measured.site_a.pk, [(now - dt.timedelta(seconds=30 * i), {"loss_pct": 20.0})
                                                      for i in range(5)])
     client = client_for(measured.tech)
     with django_assert_max_num_queries(30):

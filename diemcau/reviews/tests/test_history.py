@@ -30,7 +30,12 @@ def test_a_second_campaign_shows_what_improved_and_what_got_worse(province, clie
     changes = {r["site"].code: r["change"] for r in result["rows"]}
     assert changes == {"X-14-01": "improved", "X-14-02": "improved", "X-20-01": "worse"}
     assert result["rows"][0]["site"].code == "X-20-01"  # worse first
-    assert result["rows"][0]["groups"][0][0] == "terminal"
+    group, was, now = result["rows"][0]["groups"][0]
+    # Shown by name in the reader's language, never by code.
+    before = first.tasks.get(organization=province.commune_b).assessments.get().groups.get(group__code="terminal")
+    assert (group, was, now) == (str(term("device_group", "terminal")), str(before.condition),
+                                 str(term("device_condition", "broken")))
+    assert "terminal" not in (group, was, now)
 
     page = client_for(province.leader).get(reverse("reviews:compare", args=[second.pk])).content.decode()
     assert "Rà soát 2025" in page and "X-20-01" in page

@@ -93,3 +93,29 @@ def test_a_settings_workbook_above_the_limits_is_refused_before_reading(province
     response = client_for(province.tech).post("/standards/settings/import/",
                                               {"file": SimpleUploadedFile("settings.xlsx", out.getvalue())})
     assert "giải nén" in " ".join(response.context["form"].errors["file"])
+
+
+def test_each_settings_import_is_in_the_audit_log_saved_or_refused(province, standard, client_for):
+    from diemcau.audit.models import AuditEvent
+
+    client = client_for(province.tech)
+    client.post("/standards/settings/import/", {"file": csv_file("site_code,protocol\nX-14-01,SIP\n")})
+    client.post("/standards/settings/import/", {"file": csv_file("site_code,volume\nX-14-01,11\n")})
+    client.post("/standards/settings/import/", {"file": SimpleUploadedFile("hong.xlsx", b"PK\x03\x04 not a zip")})
+    saved, refused, unreadable = AuditEvent.objects.filter(action="import").order_by("pk")
+    assert saved.actor == province.tech and saved.details == {
+        "file": "settings.csv", "size": 31, "outcome": "saved", "changed": 1}
+    assert refused.details["outcome"] == "refused" and refused.details["errors"] == 1
+    assert unreadable.details["outcome"] == "refused" and unreadable.details["file"] == "hong.xlsx"
+
+
+def test_an_imported_standard_is_in_the_audit_log_and_so_is_a_refused_one(province, standard, client_for):
+    from diemcau.audit.models import AuditEvent
+
+    client = client_for(province.admin)
+    client.post("/standards/versions/import/", {"file": SimpleUploadedFile("sai.yaml", b"rules: [unclosed")})
+    client.post("/standards/versions/import/", {"file": SimpleUploadedFile("latin.yaml", "é".encode("latin-1"))})
+    refused, not_utf8 = AuditEvent.objects.filter(action="import").order_by("pk")
+    assert refused.actor == province.admin and refused.target_repr == "Tiêu chuẩn"
+    assert refused.details["outcome"] == "refused" and refused.details["file"] == "sai.yaml"
+    assert not_utf8.details == {"file": "latin.yaml", "size": 1, "outcome": "refused", "errors": 1}

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from diemcau.audit.choices import AuditVia
 from diemcau.inventory.importer import SHEETS, can_import, import_inventory
 from diemcau.inventory.models import Organization
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             if org is None:
                 raise CommandError(_("Unknown organisation code: %(code)s") % {"code": organization})
         result = import_inventory(path.read_bytes(), user=importer_user, organization=org, dry_run=dry_run,
-                                  progress=self._progress)
+                                  progress=self._progress, filename=path.name, via=AuditVia.CLI)
         self._end_progress()
         for error in result.all_errors:
             self.stdout.write(str(error))

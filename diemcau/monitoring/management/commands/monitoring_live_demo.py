@@ -30,13 +30,31 @@ class Command(BaseCommand):
             path = live.write_config(live.pick_site(site), server, port)
             self.stdout.write(f"agent config written: {path}")
             return
+        # SIGTERM ends the wait at once (not after the current sleep), and from the start: the caller
+        # (diemcau run) kills what is left after a few seconds.
+        signal.signal(signal.SIGTERM, _stop)
         # Today's demo meeting (a couple of hours ahead) gives the live agent its fast-probing window.
         from diemcau.meetings.demo import keep_meeting_ahead
 
-        added = keep_meeting_ahead()
+        try:
+            added = keep_meeting_ahead()
+        except KeyboardInterrupt:
+            return
         if added is not None:
             self.stdout.write(f"demo meeting added: {added}")
-        running = live.start_live_site(server, code=site, port=port)
+        try:
+            running = live.start_live_site(server, code=site, port=port)
+        except KeyboardInterrupt:
+            return  # start_live_site stopped what it had started
+        try:
+            self._loop(running, port, every, no_demo_agents)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second one must not cut the stop short
+            running.stop()
+
+    def _loop(self, running, port, every, no_demo_agents):
         self.stdout.write(f"live site {running.site.code} ({running.site.name}): reflector 127.0.0.1:{port}, "
                           f"agent config {running.ini_path}")
         demo_agents = None if no_demo_agents else live.DemoAgents()
@@ -45,19 +63,16 @@ class Command(BaseCommand):
             sent = demo_agents.tick(minutes=20)
             self.stdout.write(f"{len(demo_agents.tokens)} demo agents reporting ({sent} rounds back-filled)")
         last_tick = time.monotonic()
-        stopping = []
-        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-        try:
-            while not stopping:
-                time.sleep(every)
-                if any(p.poll() is not None for p in running.processes):
-                    self.stderr.write("the reflector or the agent stopped; ending the live site")
-                    break
-                if demo_agents and time.monotonic() - last_tick >= 60:
-                    demo_agents.tick(minutes=(time.monotonic() - last_tick) / 60)
-                    last_tick = time.monotonic()
-                live.process()
-        except KeyboardInterrupt:
-            pass
-        finally:
-            running.stop()
+        while True:
+            time.sleep(every)
+            if any(p.poll() is not None for p in running.processes):
+                self.stderr.write("the reflector or the agent stopped; ending the live site")
+                return
+            if demo_agents and time.monotonic() - last_tick >= 60:
+                demo_agents.tick(minutes=(time.monotonic() - last_tick) / 60)
+                last_tick = time.monotonic()
+            live.process()
+
+
+def _stop(signum, frame):
+    raise KeyboardInterrupt
