@@ -49,15 +49,14 @@ def measure(client, url, params=None, runs=5):
 
 
 def pages(users):
-    from django.test import Client
     from django.utils import timezone
+    from throwaway import signed_in
 
     this_month = timezone.localdate().replace(day=1)
     period = {"start": (this_month - dt.timedelta(days=330)).strftime("%Y-%m"), "end": this_month.strftime("%Y-%m")}
     rows = []
     for label, user in users:
-        client = Client()
-        client.force_login(user)
+        client = signed_in(user)
         rows.append((f"incident list ({label})", *measure(client, "/incidents/")))
         rows.append((f"open incidents past target ({label})",
                      *measure(client, "/incidents/", {"state": "open", "breached": "on"})))
