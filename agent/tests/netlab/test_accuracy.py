@@ -10,13 +10,14 @@ what it duplicated.
 import json
 import os
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
 
 import pytest
 
-from netlab.lab import Lab, stamp_truth, unavailable_reason
+from netlab.lab import Lab, parse_ping, ping_resolution, stamp_truth, unavailable_reason
 
 REASON = unavailable_reason()
 pytestmark = pytest.mark.skipif(REASON is not None, reason="netlab: %s" % (REASON,))
@@ -79,6 +80,26 @@ def test_long_delay_and_heavy_loss(lab):
     assert agent["loss_back_pct"] <= 1.0
     assert abs(agent["rtt_median_ms"] - truth["rtt_median_ms"]) <= 1.0
     assert abs(agent["rtt_median_ms"] - 300.0) <= 2.0
+
+
+def test_the_agents_median_rtt_agrees_with_ping_on_the_same_path_at_the_same_time(lab):
+    lab.impair(delay_ms=20)
+    got = lab.measure_together(6, with_iperf=False, with_ping=True)
+    agent, ping = got["agent_rtts"], got["ping_rtts"]
+    assert len(agent) >= 280 and len(ping) >= 280
+    assert abs(statistics.median(agent) - got["agent"]["rtt_median_ms"]) < 0.01  # the same probes the check used
+    # The agent stamps in user space, ping on the kernel's receive: a few tenths at most, never below.
+    assert -0.1 <= statistics.median(agent) - statistics.median(ping) <= 1.0
+
+
+def test_pings_printed_times_and_their_rounding_are_read():
+    text = ("PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.\n"
+            "64 bytes from 10.0.0.2: icmp_seq=1 ttl=64 time=40.3 ms\n"
+            "64 bytes from 10.0.0.2: icmp_seq=2 ttl=64 time=301 ms\n"
+            "64 bytes from 10.0.0.2: icmp_seq=2 ttl=64 time=301 ms (DUP!)\n"
+            "64 bytes from 10.0.0.2: icmp_seq=3 ttl=64 time=0.052 ms\n")
+    assert parse_ping(text) == [40.3, 301.0, 0.052]
+    assert [ping_resolution(v) for v in (0.5, 5.0, 40.3, 301.0)] == [0.001, 0.01, 0.1, 1.0]
 
 
 def test_reordering_and_duplicates_are_counted_exactly(lab):
