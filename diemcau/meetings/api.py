@@ -16,9 +16,9 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from diemcau.core.api_support import IsoDate, IsoDatetime
+from diemcau.core.api_support import IsoDate, IsoDatetime, Pagination
 from diemcau.core.models import ChangeVia
 from diemcau.core.replica import using_replica
 from diemcau.core.scope import scope
@@ -254,7 +254,7 @@ def _platform(code):
 
 @router.get("", response=list[MeetingOut])
 @using_replica
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 @json_errors
 def list_meetings(request, filters: Query[MeetingFilters]):
     qs = _meetings(request.user)
@@ -389,7 +389,7 @@ def meeting_report(request, meeting_id: int):
 
 @router.get("/duty", response=list[ShiftOut])
 @using_replica
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 @json_errors
 def list_shifts(request, at: IsoDatetime | None = None):
     qs = access.shifts_for_user(request.user).filter(cancelled_at__isnull=True).select_related("organization")
@@ -431,7 +431,7 @@ def swap_shift(request, shift_id: int, payload: SwapIn):
 
 @router.get("/backup-plans", response=list[PlanOut])
 @using_replica
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 @json_errors
 def list_plans(request, site: str | None = None):
     qs = access.plans_for_user(request.user).filter(retired_at__isnull=True).select_related("site")
@@ -456,7 +456,7 @@ def record_drill(request, plan_id: int, payload: DrillIn):
 
 @router.get("/training", response=list[TrainingOut])
 @using_replica
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 @json_errors
 def list_training(request):
     from django.db.models import Count

@@ -92,7 +92,20 @@ def test_creating_without_a_required_field_is_422_naming_it(province):
     assert any(key.endswith("name") for key in error["errors"])
 
 
-@pytest.mark.parametrize("url", ["/sites", "/devices", "/links", "/organizations", "/incidents/", "/standards/verdicts"])
+LISTS = ["/sites", "/devices", "/links", "/organizations", "/incidents/", "/standards/verdicts", "/meetings/",
+         "/meetings/duty", "/meetings/backup-plans", "/meetings/training"]
+
+
+def test_every_paged_list_of_the_api_is_checked_below():
+    from diemcau.api import api
+
+    paths = api.get_openapi_schema()["paths"]
+    paged = {path.removeprefix("/api/v1") for path, operations in paths.items()
+             if any(p["name"] == "limit" for p in operations.get("get", {}).get("parameters", []))}
+    assert paged == set(LISTS)
+
+
+@pytest.mark.parametrize("url", LISTS)
 @pytest.mark.parametrize("param", ["offset", "limit"])
 def test_paging_numbers_beyond_64_bits_are_422_on_every_list(province, url, param):
     client = api_client(province.admin)
