@@ -125,3 +125,14 @@ def make_province() -> Province:
         vnpt_user=make_user("vnpt", Role.OPERATOR, vnpt),
         viettel_user=make_user("viettel", Role.OPERATOR, viettel),
     )
+
+
+def shot_path(app: str, name: str) -> str:
+    """Where a browser test saves a screenshot: under $DIEMCAU_SHOTS (to look at them), else a temporary folder."""
+    import os
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(os.environ.get("DIEMCAU_SHOTS") or Path(tempfile.gettempdir()) / "diemcau-shots") / app
+    folder.mkdir(parents=True, exist_ok=True)
+    return str(folder / name)

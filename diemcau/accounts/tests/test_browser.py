@@ -2,25 +2,21 @@
 the second step, changing the password, the idle warning, the locks and audit pages — and
 no page breaks the Content-Security-Policy."""
 
-from pathlib import Path
 
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from diemcau.accounts import mfa
 from diemcau.conftest import totp_now
-from diemcau.testing import PASSWORD
+from diemcau.testing import PASSWORD, shot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SHOTS = Path("/work/notes/shots/secauth")
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
 def shot(page, name):
-    if SHOTS.parent.exists():
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=shot_path("accounts", f"{name}.png"), full_page=True)
 
 
 def csp_watch(page):

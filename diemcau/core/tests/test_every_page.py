@@ -17,6 +17,7 @@ import pytest
 
 from diemcau.core.tests.crawl import crawl
 from diemcau.core.tests.vietnamese import english_leaks
+from diemcau.testing import shot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +41,7 @@ def _reference_data():
 
 
 @pytest.fixture(scope="module")
-def visits(django_db_setup, django_db_blocker, live_server, chromium, tmp_path_factory):
+def visits(django_db_setup, django_db_blocker, live_server, chromium):
     """``{"desktop": [Visit …], "phone": [Visit …], "phone_shots": {…}, "typed_names": {…}}``."""
     from diemcau.core.demo import DEMO_PASSWORD, load_demo
 
@@ -54,7 +55,7 @@ def visits(django_db_setup, django_db_blocker, live_server, chromium, tmp_path_f
                 found[size] += crawl(context, live_server.url, username, password=DEMO_PASSWORD)
                 context.close()
         site_page = next(v.url for v in found["phone"] if v.url.startswith("/sites/") and v.url[7:-1].isdigit())
-        folder = os.environ.get("SCREENSHOT_DIR") or str(tmp_path_factory.mktemp("phone"))
+        folder = os.path.dirname(shot_path("every_page", "x"))
         found["phone_shots"] = _phone_shots(chromium, live_server.url, site_page, folder)
         yield found
 
@@ -119,7 +120,7 @@ def test_no_page_is_wider_than_the_screen(visits):
 
 
 def test_the_home_page_the_incident_list_and_the_site_page_fit_a_phone(visits):
-    """Screenshots of the three pages a technician uses most (SCREENSHOT_DIR), without sideways scrolling."""
+    """Screenshots of the three pages a technician uses most ($DIEMCAU_SHOTS), without sideways scrolling."""
     shots = visits["phone_shots"]
     assert set(shots) == {"home", "incidents", "site"}
     for name, shot in shots.items():

@@ -3,7 +3,7 @@
 import pytest
 
 from diemcau.incidents.models import Incident
-from diemcau.testing import term
+from diemcau.testing import shot_path, term
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,11 +85,4 @@ def test_the_incident_page_and_list_refresh_their_clocks_by_themselves(province,
 
 
 def _shot(name):
-    """Screenshots go where DIEMCAU_SHOTS says (to look at them), else nowhere that lasts."""
-    import os
-    import tempfile
-    from pathlib import Path
-
-    folder = Path(os.environ.get("DIEMCAU_SHOTS") or tempfile.gettempdir())
-    folder.mkdir(parents=True, exist_ok=True)
-    return str(folder / name)
+    return shot_path("incidents", name)

@@ -3,7 +3,6 @@ confirms the last item; during the meeting the host marks a roll-call problem an
 
 import datetime as dt
 import time
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -11,15 +10,14 @@ from django.utils import timezone
 from diemcau.incidents.models import Incident
 from diemcau.meetings import services
 from diemcau.meetings.models import Participation
+from diemcau.testing import shot_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-SHOTS = Path("/work/notes/shots/meetings")
 MANUAL = ["call", "video_out", "video_in", "audio_out", "audio_in", "power", "backup"]
 
 
 def _shot(page, name):
-    if SHOTS.is_dir():
-        page.screenshot(path=str(SHOTS / f"browser-{name}.png"), full_page=False)
+    page.screenshot(path=shot_path("meetings", f"browser-{name}.png"), full_page=False)
 
 
 def test_the_board_follows_the_phone_and_the_roll_call_opens_an_incident(province, page_for):
