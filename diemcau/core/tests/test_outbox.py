@@ -17,8 +17,10 @@ from diemcau.core.models import ChannelPreference, Delivery, Notice, WebhookEndp
 
 
 @pytest.fixture
-def t0():
-    """A minute from now, on the minute: every delivery written in the test is due by then."""
+def t0(province):
+    """A minute from now, on the minute: every delivery written in the test is due by then.
+
+    Taken after the province is built, which can take longer than a minute on a busy machine."""
     return (timezone.now() + dt.timedelta(minutes=1)).replace(second=0, microsecond=0)
 
 

@@ -31,11 +31,25 @@ def sipp_responder():
                              "-nostdin", "-m", "1000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             stdin=subprocess.DEVNULL)
     try:
-        time.sleep(0.5)
+        _wait_bound_udp(port, proc)
         yield port
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def _wait_bound_udp(port: int, proc, timeout: float = 20.0):
+    """Until the process has bound the UDP port (read from /proc/net/udp; a busy machine starts sipp slowly)."""
+    wanted = f":{port:04X} "
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"sipp exited with {proc.returncode} before binding port {port}")
+        with open("/proc/net/udp") as table:
+            if any(line.split()[1].endswith(wanted.strip()) for line in list(table)[1:]):
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"sipp did not bind UDP port {port} within {timeout:.0f} s")
 
 
 @contextmanager
