@@ -786,13 +786,17 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
     HUEY.immediate = previous
 
 
-@pytest.fixture(autouse=True)
-def _the_worlds_files_and_a_quiet_log(world, settings):
+@pytest.fixture
+def matrix(world, settings):
+    """The module's world, its files as MEDIA_ROOT, no warning logged for each refusal."""
     settings.MEDIA_ROOT = world["media"]
+    # The sessions' activity is rolled back with each request: on a busy machine the module outlasts the
+    # idle limits (5 minutes for the administrator), which would sign the roles out halfway.
+    settings.SESSION_IDLE_MINUTES = settings.SESSION_IDLE_ADMIN_MINUTES = settings.MFA_RECENT_MINUTES = 24 * 60
     logger = logging.getLogger("django.request")
     level = logger.level
     logger.setLevel(logging.CRITICAL)  # a refusal is the expected answer here, not a warning
-    yield
+    yield world
     logger.setLevel(level)
 
 
@@ -871,22 +875,19 @@ def _mismatches(results, cases, letter):
 
 
 @pytest.mark.parametrize("letter", list(ROLES))
-def test_each_role_gets_through_exactly_the_declared_pages(world, django_db_blocker, letter):
-    with django_db_blocker.unblock():
-        wrong = _mismatches(page_results(world, letter), parse(PAGES), letter)
+def test_each_role_gets_through_exactly_the_declared_pages(matrix, letter):
+    wrong = _mismatches(page_results(matrix, letter), parse(PAGES), letter)
     assert not wrong, f"{ROLES[letter]}:\n" + "\n".join(wrong)
 
 
 @pytest.mark.parametrize("letter", list(ROLES))
-def test_each_role_gets_through_exactly_the_declared_api_operations(world, django_db_blocker, letter):
-    with django_db_blocker.unblock():
-        wrong = _mismatches(api_results(world, letter), parse(API), letter)
+def test_each_role_gets_through_exactly_the_declared_api_operations(matrix, letter):
+    wrong = _mismatches(api_results(matrix, letter), parse(API), letter)
     assert not wrong, f"{ROLES[letter]}:\n" + "\n".join(wrong)
 
 
-def test_anonymous_visitors_are_sent_to_sign_in_or_refused(world, django_db_blocker):
-    with django_db_blocker.unblock():
-        pages, api = page_results(world, "anonymous"), api_results(world, "anonymous")
+def test_anonymous_visitors_are_sent_to_sign_in_or_refused(matrix):
+    pages, api = page_results(matrix, "anonymous"), api_results(matrix, "anonymous")
     wrong = []
     for (name, variant), (got, status, location) in sorted(pages.items()):
         public = name in PUBLIC
@@ -905,27 +906,27 @@ def test_anonymous_visitors_are_sent_to_sign_in_or_refused(world, django_db_bloc
 
 
 @pytest.mark.skipif(not os.environ.get("ACCESS_MATRIX_DISCOVER"), reason="prints the observed table")
-def test_print_the_observed_table(world, django_db_blocker):
+def test_print_the_observed_table(matrix):
     """ACCESS_MATRIX_DISCOVER=1 pytest -s -k observed: the table as the code answers today (to review, not copy)."""
-    with django_db_blocker.unblock():
-        for results_of, table in ((page_results, PAGES), (api_results, API)):
-            by_role = {letter: results_of(world, letter) for letter in ROLES}
-            cases = parse(table)
-            keys = sorted({k for r in by_role.values() for k in r})
-            lines = {}
-            for key, variant in sorted(keys, key=lambda kv: (kv[0], kv[1] != "own")):
-                through = "".join(c for c in ROLES if by_role[c][(key, variant)][0] == "ok") or "-"
-                odd = " ".join(f"{c}{by_role[c][(key, variant)][1]}{by_role[c][(key, variant)][2][:90]}" for c in ROLES
-                               if by_role[c][(key, variant)][0].startswith("!")
-                               or by_role[c][(key, variant)][1] in (400, 422))
-                lines.setdefault(key, []).append((variant, through, odd))
-            for key, rows in lines.items():
-                method = cases[key].method if key in cases else "GET"
-                own = rows[0][1]
-                foreign = rows[1][1] if len(rows) > 1 else "="
-                odd = " ".join(r[2] for r in rows if r[2])
-                head = key if key.split()[0] in ("GET", "POST", "PUT", "PATCH", "DELETE") else f"{key} {method}"
-                print(f"{head} {own} {foreign}" + (f"  # {odd}" if odd else ""))
-        for key, seconds in sorted(TIMES.items(), key=lambda kv: -kv[1])[:25]:
-            print(f"TIME {seconds:6.2f} {key}")
+    world = matrix
+    for results_of, table in ((page_results, PAGES), (api_results, API)):
+        by_role = {letter: results_of(world, letter) for letter in ROLES}
+        cases = parse(table)
+        keys = sorted({k for r in by_role.values() for k in r})
+        lines = {}
+        for key, variant in sorted(keys, key=lambda kv: (kv[0], kv[1] != "own")):
+            through = "".join(c for c in ROLES if by_role[c][(key, variant)][0] == "ok") or "-"
+            odd = " ".join(f"{c}{by_role[c][(key, variant)][1]}{by_role[c][(key, variant)][2][:90]}" for c in ROLES
+                           if by_role[c][(key, variant)][0].startswith("!")
+                           or by_role[c][(key, variant)][1] in (400, 422))
+            lines.setdefault(key, []).append((variant, through, odd))
+        for key, rows in lines.items():
+            method = cases[key].method if key in cases else "GET"
+            own = rows[0][1]
+            foreign = rows[1][1] if len(rows) > 1 else "="
+            odd = " ".join(r[2] for r in rows if r[2])
+            head = key if key.split()[0] in ("GET", "POST", "PUT", "PATCH", "DELETE") else f"{key} {method}"
+            print(f"{head} {own} {foreign}" + (f"  # {odd}" if odd else ""))
+    for key, seconds in sorted(TIMES.items(), key=lambda kv: -kv[1])[:25]:
+        print(f"TIME {seconds:6.2f} {key}")
 
