@@ -17,8 +17,8 @@ from django.utils import timezone
 from diemcau.meetings import services
 from diemcau.monitoring import services as monitoring_services
 from diemcau.monitoring.models import Sample
+from diemcau.monitoring.tests.peers import free_udp_port
 
-REFLECTOR_PORT = 8172
 NORMAL_S, MEETING_S = 6, 1
 
 
@@ -42,6 +42,7 @@ def _wait(condition, timeout):
 @pytest.mark.django_db(transaction=True)
 def test_the_agent_gets_the_window_and_shortens_its_interval_then_lengthens_it(province, live_server, tmp_path):
     site = province.site_a
+    reflector_port = free_udp_port()
     now = timezone.now()
     meeting = services.meeting_schedule(
         user=province.staff, title="Giao ban", organizer=province.dost, host_site=province.site_dept, sites=[site],
@@ -58,11 +59,11 @@ def test_the_agent_gets_the_window_and_shortens_its_interval_then_lengthens_it(p
         f"meeting_interval_s = {MEETING_S}\n"
         "codec = g711\n"
         "[probe]\n"
-        f"reflector = 127.0.0.1:{REFLECTOR_PORT}\n"
+        f"reflector = 127.0.0.1:{reflector_port}\n"
         "count = 20\nspacing_ms = 5\ngrace_s = 0.3\n"
         "[log]\nlevel = WARNING\n")
     reflector = subprocess.Popen([sys.executable, "-m", "diemcau_agent", "reflect", "--host", "127.0.0.1", "--port",
-                                  str(REFLECTOR_PORT)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  str(reflector_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     agent = subprocess.Popen([sys.executable, "-m", "diemcau_agent", "--config", str(ini), "run"],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
@@ -72,8 +73,9 @@ def test_the_agent_gets_the_window_and_shortens_its_interval_then_lengthens_it(p
         assert statistics.median(fast) < 2.5, fast
         # The meeting is cancelled: the next answer carries no window and the agent slows down.
         services.meeting_cancel(meeting, user=province.staff, reason="Hoãn")
+        # A round or two already under way may still come fast; the agent hears of the change in its next answer.
         before = len(_probe_times(site))
-        assert _wait(lambda: len(_probe_times(site)) >= before + 4, 60)
+        assert _wait(lambda: len(_probe_times(site)) >= before + 6, 120)
         slow = _gaps(_probe_times(site)[-3:])
         assert min(slow) > NORMAL_S - 1.5, slow
     finally:
