@@ -185,3 +185,18 @@ def test_openapi_document_is_served(province, client_for):
     assert client.get("/api/v1/docs").status_code == 200
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/sites" in schema["paths"]
+
+
+def test_a_unit_adds_and_edits_a_contact_and_goes_back_to_the_sites_contacts(province, client_for):
+    client = client_for(province.tech)
+    data = {"role": "deputy", "full_name": "Lò Văn Pản", "position": "Văn thư", "phone": "0987654321", "email": ""}
+    response = client.post(f"/sites/{province.site_a.pk}/contacts/new/", data)
+    assert response.status_code == 302 and response["Location"].endswith(f"/sites/{province.site_a.pk}/#contacts")
+    contact = province.site_a.contacts.get(full_name="Lò Văn Pản")
+    page = client.get(f"/contacts/{contact.pk}/edit/")
+    assert page.context["object"] == contact and page.context["history"] is not None
+    assert client.get(f"/sites/{province.site_a.pk}/contacts/new/").context["history"] is None
+    client.post(f"/contacts/{contact.pk}/edit/", {**data, "phone": "0911222333"})
+    contact.refresh_from_db()
+    assert contact.phone == "0911222333"
+    assert client.post(f"/sites/{province.site_b.pk}/contacts/new/", data).status_code == 404
