@@ -179,6 +179,8 @@ def _worker_env(redis_url: str, queue: str) -> dict:
     return env
 
 
+# The workers only need the test database's tables; no rows of the test's own, so no flush afterwards.
+@pytest.mark.django_db(databases=["default"])
 def test_two_workers_run_each_queued_job_once_and_each_periodic_job_once_per_minute(tmp_path):
     redis_url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/3"
     queue = f"cluster-{uuid.uuid4().hex[:8]}"
