@@ -25,6 +25,17 @@ sys.path.insert(0, str(ROOT / "bench"))
 from monitoring_ingest import configure  # noqa: E402
 
 
+def minute_of_rounds(site_ids, base) -> list[tuple]:
+    """Sample rows of one minute: two probe rounds of every site, one site in fifty losing 12 %."""
+    rows = []
+    for n, site_id in enumerate(site_ids):
+        for k in range(2):
+            loss = 12.0 if n % 50 == 0 else (n + k) % 7 * 0.3
+            rows.append((uuid.uuid4(), site_id, "probe", base + dt.timedelta(seconds=30 * k), base, 25.0 + n % 40,
+                         3.0 + n % 9, loss, 4.2, True, {"loss_pct": loss}))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", action="store_true")
@@ -61,12 +72,7 @@ def main():
     minute_times = []
     for run in range(args.runs):
         base = now - dt.timedelta(minutes=10 * (args.runs - run))
-        rows = []
-        for n, site_id in enumerate(site_ids):
-            for k in range(2):
-                loss = 12.0 if n % 50 == 0 else (n + k) % 7 * 0.3
-                rows.append((uuid.uuid4(), site_id, "probe", base + dt.timedelta(seconds=30 * k), base, 25.0 + n % 40,
-                             3.0 + n % 9, loss, 4.2, True, {"loss_pct": loss}))
+        rows = minute_of_rounds(site_ids, base)
         ingest.insert_ignoring_duplicates(rows)
         started = time.perf_counter()
         with override_settings():

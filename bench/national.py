@@ -261,6 +261,8 @@ def ingest(args, site_ids):
 
 
 def minute_job(site_ids, runs=3):
+    from monitoring_scale import minute_of_rounds
+
     from diemcau.monitoring import ingest as ingest_module
     from diemcau.monitoring import tasks
 
@@ -268,13 +270,7 @@ def minute_job(site_ids, runs=3):
     base0 = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(hours=3)
     for run in range(runs):
         base = base0 + dt.timedelta(minutes=10 * run)
-        rows = []
-        for n, site_id in enumerate(site_ids):
-            for k in range(2):
-                loss = 12.0 if n % 50 == 0 else (n + k) % 7 * 0.3
-                rows.append((uuid.uuid4(), site_id, "probe", base + dt.timedelta(seconds=30 * k), base, 25.0 + n % 40,
-                             3.0 + n % 9, loss, 4.2, True, {"loss_pct": loss}))
-        ingest_module.insert_ignoring_duplicates(rows)
+        ingest_module.insert_ignoring_duplicates(minute_of_rounds(site_ids, base))
         started = time.perf_counter()
         judged = tasks.process_new_samples(now=base + dt.timedelta(minutes=1), settle=dt.timedelta(0))
         times.append(time.perf_counter() - started)

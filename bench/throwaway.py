@@ -50,20 +50,6 @@ def configure(name: str, *, postgres: bool, sqlite_synchronous: str = "NORMAL") 
 
 def signed_in(user):
     """A test client signed in as ``user``, past the second step for the roles that need it (dost_admin)."""
-    import time
+    from diemcau.testing import signed_in_client
 
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from diemcau.accounts import mfa
-
-    client = Client()
-    client.force_login(user)
-    if mfa.mfa_required(user):
-        device = mfa.totp_device(user) or TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session[mfa.RECENT_KEY] = time.time()
-        session.save()
-    return client
+    return signed_in_client(user)

@@ -5,9 +5,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.test import Client
 
-from diemcau.testing import make_province
+from diemcau.testing import make_province, signed_in_client, verified_device
 
 
 @pytest.fixture(autouse=True)
@@ -24,41 +23,11 @@ def province(db):
     return make_province()
 
 
-def _verified_device(user):
-    """A confirmed authenticator for a user who needs (or has) two-step verification."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from diemcau.accounts import mfa
-
-    device = mfa.totp_device(user)
-    if device is None and mfa.mfa_required(user):
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
-    return device
-
-
 @pytest.fixture
 def client_for():
     """``client_for(user)`` gives a test client signed in as that user — past the second
     step too, as after typing a code, for roles that require it."""
-
-    def build(user):
-        import time
-
-        from django_otp import DEVICE_ID_SESSION_KEY
-
-        from diemcau.accounts.mfa import RECENT_KEY
-
-        client = Client()
-        client.force_login(user)
-        device = _verified_device(user)
-        if device is not None:
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session[RECENT_KEY] = time.time()
-            session.save()
-        return client
-
-    return build
+    return signed_in_client
 
 
 def totp_now(device) -> str:
@@ -103,7 +72,7 @@ def page_for(chromium, live_server):
         page.goto("/accounts/login/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
-        device = _verified_device(user)
+        device = verified_device(user)
         page.click("button[type=submit]")
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
         if device is not None:  # the second step, with the code the phone would show

@@ -136,3 +136,36 @@ def shot_path(app: str, name: str) -> str:
     folder = Path(os.environ.get("DIEMCAU_SHOTS") or Path(tempfile.gettempdir()) / "diemcau-shots") / app
     folder.mkdir(parents=True, exist_ok=True)
     return str(folder / name)
+
+
+def signed_in_client(user, **client_options):
+    """A test client signed in as ``user`` — past the second step too, as after typing a code,
+    for roles that require it (a confirmed authenticator is created when the user has none)."""
+    import time
+
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from diemcau.accounts import mfa
+
+    client = Client(**client_options)
+    client.force_login(user)
+    device = verified_device(user)
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session[mfa.RECENT_KEY] = time.time()
+        session.save()
+    return client
+
+
+def verified_device(user):
+    """A confirmed authenticator for a user who needs (or has) two-step verification, else None."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from diemcau.accounts import mfa
+
+    device = mfa.totp_device(user)
+    if device is None and mfa.mfa_required(user):
+        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=True)
+    return device

@@ -32,6 +32,8 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from diemcau.testing import signed_in_client
+
 # The module's world lives in one transaction, rolled back at its end; each test nests in it.
 pytestmark = pytest.mark.django_db
 
@@ -672,23 +674,9 @@ ENDS_SESSION = {"accounts:logout"}
 
 def _client(user) -> Client:
     """Signed in, past the second step for the roles that need it (as ``client_for``)."""
-    import time
-
-    from django_otp import DEVICE_ID_SESSION_KEY
-
-    from diemcau.accounts.mfa import RECENT_KEY
-    from diemcau.conftest import _verified_device
-
-    client = Client(raise_request_exception=False)
-    if user is not None:
-        client.force_login(user)
-        device = _verified_device(user)
-        if device is not None:
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session[RECENT_KEY] = time.time()
-            session.save()
-    return client
+    if user is None:
+        return Client(raise_request_exception=False)
+    return signed_in_client(user, raise_request_exception=False)
 
 
 # Answers that are a page's own way of getting through (the health check says 503 without a worker).
