@@ -145,6 +145,9 @@ def run(argv: list[str]) -> int:
     port = _port(argv)
     # A service manager stops us with SIGTERM: stop the children as Ctrl+C would.
     signal.signal(signal.SIGTERM, _interrupt)
+    # Ctrl+C too, even when started in the background by a shell that ignores SIGINT for it (Python then
+    # installs no KeyboardInterrupt of its own).
+    signal.signal(signal.SIGINT, _interrupt)
     demo_loaded = _print_banner(port)
     # Children run through this same entry point, so an installed (non-editable) package works too.
     manage = [sys.executable, "-m", "diemcau.cli"]

@@ -14,6 +14,7 @@ from django.db import models
 
 from diemcau.audit.choices import AuditAction, AuditVia
 from diemcau.audit.models import AuditEvent
+from diemcau.core.exports import request_filters
 from diemcau.lib.net import client_ip
 
 logger = logging.getLogger("diemcau.audit")
@@ -86,23 +87,6 @@ IMPORT_SAVED = "saved"        # the file was good and its rows were written
 IMPORT_CHECKED = "checked"    # a dry run: the file is good, nothing was written
 IMPORT_REFUSED = "refused"    # errors in the file (or the file itself): nothing was written
 IMPORT_FAILED = "failed"      # the import stopped on an unexpected error: nothing was written
-
-_NOT_FILTERS = {"export", "page", "sort", "csrfmiddlewaretoken"}
-
-
-def request_filters(request) -> dict:
-    """The filters of a list request (its query string without export, page and sort), as stored details."""
-    if request is None:
-        return {}
-    filters = {}
-    for key in request.GET:
-        if key in _NOT_FILTERS:
-            continue
-        values = [v for v in request.GET.getlist(key) if v != ""]
-        if values:
-            filters[key] = values[0] if len(values) == 1 else values
-    return filters
-
 
 def record_export(*, what, list_code: str, fmt: str, rows: int | None, request=None, actor=None, filters: dict | None = None,
                   via: AuditVia | str | None = None, complete: bool = True) -> AuditEvent:

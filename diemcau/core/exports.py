@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 
+from django.dispatch import Signal
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.functional import Promise
@@ -284,11 +285,31 @@ def _record(request, what, list_code: str, fmt: str, rows: int | None):
     _record_export(request, what, list_code, fmt, rows, None)
 
 
-def _record_export(request, what, list_code: str, fmt: str, rows: int | None, filters, *, complete: bool = True):
-    from diemcau.audit.services import record_export
+# Sent once per recorded download; the audit app writes it to the log (core imports nothing above it).
+# Keyword arguments: request, what, list_code, fmt, rows (None when not known), filters (None: read them
+# from the request), complete (False when a streamed download stopped before its last row).
+exported = Signal()
 
-    record_export(what=what, list_code=str(list_code), fmt=fmt, rows=rows, request=request, filters=filters,
-                  complete=complete)
+_NOT_FILTERS = {"export", "page", "sort", "csrfmiddlewaretoken"}
+
+
+def request_filters(request) -> dict:
+    """The filters of a list request (its query string without export, page and sort), as stored details."""
+    if request is None:
+        return {}
+    filters = {}
+    for key in request.GET:
+        if key in _NOT_FILTERS:
+            continue
+        values = [v for v in request.GET.getlist(key) if v != ""]
+        if values:
+            filters[key] = values[0] if len(values) == 1 else values
+    return filters
+
+
+def _record_export(request, what, list_code: str, fmt: str, rows: int | None, filters, *, complete: bool = True):
+    exported.send(sender=None, request=request, what=what, list_code=str(list_code), fmt=fmt, rows=rows,
+                  filters=filters, complete=complete)
 
 
 def _safe_filename(name: str) -> str:
@@ -336,8 +357,6 @@ def _recorded(columns, rows, request, what, list_code):
         yield from _csv_lines(columns, rows, counted)
         complete = True
     finally:
-        from diemcau.audit.services import request_filters
-
         _record_export(request, what, list_code, "csv", counted[0], request_filters(request), complete=complete)
 
 

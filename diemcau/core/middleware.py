@@ -69,7 +69,7 @@ class ApiRefusesNul:
     def __call__(self, request):
         if request.path.startswith("/api/"):
             fields = [key for key, values in request.GET.lists() if "\x00" in key or any("\x00" in v for v in values)]
-            if request.content_type == "application/json" and b"\\u0000" in request.body:
+            if request.content_type == "application/json" and b"\\u0000" in _body(request):
                 fields += _nul_fields(request.body)
             if fields:
                 return self._refuse(fields)
@@ -86,6 +86,16 @@ class ApiRefusesNul:
         errors = {field.replace("\x00", "\\u0000"): [message] for field in fields}
         detail = "; ".join(f"{field}: {message}" for field in errors)
         return JsonResponse(error_body(detail, errors), status=422)
+
+
+def _body(request) -> bytes:
+    """The body, or nothing when it is over the size Django reads: the view refuses it with its own 413."""
+    from django.core.exceptions import RequestDataTooBig
+
+    try:
+        return request.body
+    except RequestDataTooBig:
+        return b""
 
 
 def _nul_fields(body: bytes) -> list[str]:
