@@ -311,19 +311,16 @@ def chase_overdue(*, today: dt.date | None = None) -> int:
         "item__proposal", "item__site", "owner")
     recent = set(Chase.objects.filter(on__gt=today - dt.timedelta(days=every)).values_list("work_id", flat=True))
     sent = 0
+    department = list(User.objects.filter(is_active=True, role=Role.DOST_STAFF))
+    owners: dict[int, list] = {}  # each owner's people, read once however many of its tasks are late
     for work in overdue:
         if work.pk in recent:
             continue
-        users = list(User.objects.filter(is_active=True).filter(
-            Q(organization_id=work.owner_id, role__in=[Role.UNIT_HEAD, Role.OPERATOR, Role.SITE_TECH])
-            | Q(role=Role.DOST_STAFF)))
-        title = f"Quá hạn: {work.item.proposal.description[:120]} — {work.item.site.name}"
-        body = (f"Hạng mục lộ trình tại {work.item.site.name} ({work.owner.name}) đến hạn ngày "
-                f"{work.due_on:%d/%m/%Y}, hiện {work.get_status_display().lower()}. Đề nghị cập nhật tiến độ.")
-        # The claim and the messages commit together: a failure leaves no claim, the next run retries.
-        users = list(User.objects.filter(is_active=True).filter(
-            Q(organization_id=work.owner_id, role__in=[Role.UNIT_HEAD, Role.OPERATOR, Role.SITE_TECH])
-            | Q(role=Role.DOST_STAFF)))
+        if work.owner_id not in owners:
+            owners[work.owner_id] = list(User.objects.filter(
+                is_active=True, organization_id=work.owner_id,
+                role__in=[Role.UNIT_HEAD, Role.OPERATOR, Role.SITE_TECH]))
+        users = owners[work.owner_id] + department
         title = f"Quá hạn: {work.item.proposal.description[:120]} — {work.item.site.name}"
         body = (f"Hạng mục lộ trình tại {work.item.site.name} ({work.owner.name}) đến hạn ngày "
                 f"{work.due_on:%d/%m/%Y}, hiện {work.get_status_display().lower()}. Đề nghị cập nhật tiến độ.")
