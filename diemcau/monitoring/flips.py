@@ -44,13 +44,20 @@ def claim(pk: int, *, now: dt.datetime) -> bool:
 
 
 def carry(pk: int, *, now: dt.datetime) -> bool:
-    """Open, update or resolve the incident behind one claimed flip; True when done."""
-    flip = AlertFlip.objects.select_related("alert", "alert__site", "alert__incident").get(pk=pk)
+    """Open, update or resolve the incident behind one claimed flip; True when this worker carried it.
+
+    The flip is marked handled first, in the same transaction as its incident: a worker that took it
+    again because the lease ran out (a slow machine, a long lock) waits on that row (on SQLite, on the
+    write lock) and then finds it handled, so a raise never opens two incidents.
+    """
     try:
         with transaction.atomic():
+            if not pending().filter(pk=pk).update(processed_at=now, last_error=""):
+                return False  # carried by another worker meanwhile
+            flip = AlertFlip.objects.select_related("alert", "alert__site", "alert__incident").get(pk=pk)
             incident_link.alert_flipped(flip.alert, flip.new_state, at=flip.at)
-            pending().filter(pk=pk).update(processed_at=now, last_error="")
     except Exception as exc:
+        flip = AlertFlip.objects.select_related("alert").get(pk=pk)
         retry_at = now + backoff(flip.attempts)
         error = f"{type(exc).__name__}: {exc}"[:2000]
         log.warning("monitoring: flip %s (%s at site %s) did not reach its incident: %s; attempt %s, next try at %s",

@@ -112,6 +112,21 @@ def test_two_workers_carry_each_flip_once(province):
     assert flips.claim(pending[0], now=NOW) and not flips.claim(pending[0], now=NOW)
 
 
+def test_a_flip_taken_again_after_its_lease_ran_out_is_carried_once(province):
+    """Worker 1 claims the raise and is slow; past the lease worker 2 takes and carries it. When worker 1
+    gets to it, the flip is handled: no second incident."""
+    from diemcau.incidents.models import Incident
+
+    feed([province.site_a], minutes=4, loss=20.0)
+    (pk,) = flips.pending().values_list("pk", flat=True)
+    assert flips.claim(pk, now=NOW)                                       # worker 1
+    later = NOW + flips.LEASE + dt.timedelta(seconds=1)
+    assert flips.process_flips(now=later) == 1                            # worker 2, after the lease
+    assert not flips.carry(pk, now=NOW)                                   # worker 1 at last
+    assert Incident.objects.filter(site=province.site_a).count() == 1
+    assert AlertFlip.objects.get(pk=pk).processed_at == later
+
+
 def test_the_department_sees_the_flips_that_keep_failing_on_the_board(province, client_for, breaks_for):
     breaks_for.add(province.site_a.pk)
     feed([province.site_a], minutes=4, loss=20.0)
