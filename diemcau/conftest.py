@@ -9,6 +9,19 @@ import pytest
 from diemcau.testing import make_province, signed_in_client, verified_device
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(tmp_path_factory, django_db_modify_db_settings_parallel_suffix):
+    """On SQLite the tests use a file, as production does, not Django's shared in-memory
+    database: there two threads' writes fail at once with "database table is locked" (the
+    shared cache ignores the busy timeout), so the tests of two workers at once would test
+    an artefact rather than the WAL, BEGIN IMMEDIATE and busy timeout set in settings."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get("NAME"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_quiet(settings, tmp_path):
     # Argon2 is the production hasher; tests use MD5 so that they stay fast.

@@ -200,8 +200,6 @@ def test_backoff_doubles_up_to_an_hour():
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_send_every_message_exactly_once(t0, province, settings, smtp_server):
-    if connection.vendor == "sqlite":
-        pytest.skip("threads share SQLite's in-memory test database; the two worker processes test covers SQLite")
     addresses = [f"u{n}@example.org" for n in range(60)]
     for n, address in enumerate(addresses):
         announce(emails=[address], key=f"test.event:{n}")

@@ -163,8 +163,6 @@ def test_the_periodic_task_runs_the_reminders(due):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_send_each_reminder_once(province):
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite serialises writers; the claim is covered by the unique constraint test")
     campaign = services.campaign_open(
         title="Song song", deadline=dt.datetime(2026, 12, 15, 17, 0, tzinfo=HCM), user=province.admin,
         organizations=[province.commune_a, province.commune_b], reminder_days=[3],
