@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
 from diemcau.reports import access, planning, services
@@ -110,7 +110,7 @@ def issue_document(request, doc_id: int, payload: IssueIn):
                              "administrator) issues this document.")
     issued = services.document_issue(doc, user=request.user, position=payload.position, authority=payload.authority,
                                      signer_name=payload.signer_name)
-    return 201, _issued(issued)
+    return Status(201, _issued(issued))
 
 
 @router.get("/roadmaps")
@@ -160,7 +160,7 @@ def update_task(request, work_id: int, payload: WorkIn):
     work = _guard(lambda: access.work_for_user(request.user, work_id, change=True))
     update = services.work_update(work, user=request.user, status=payload.status, cost_spent=payload.cost_spent,
                                   done_on=payload.done_on, note=payload.note)
-    return 201, {"id": update.pk, "status": update.status, "cost_spent": update.cost_spent}
+    return Status(201, {"id": update.pk, "status": update.status, "cost_spent": update.cost_spent})
 
 
 @router.get("/guides")
@@ -186,4 +186,4 @@ def confirm_guide(request, code: str, number: int):
     if version is None:
         raise Http404
     created = services.guide_confirm(version, user=request.user)
-    return 201, {"confirmed": True, "new": created}
+    return Status(201, {"confirmed": True, "new": created})
