@@ -62,12 +62,17 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"],
-        )
+        browser = launch_chromium(pw)
         yield browser
         browser.close()
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, with nothing fetched from the network on its own."""
+    return playwright.chromium.launch(
+        executable_path="/usr/bin/chromium",
+        args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-gpu"],
+    )
 
 
 @pytest.fixture

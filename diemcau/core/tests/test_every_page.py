@@ -12,6 +12,7 @@ phone. Then:
 
 import os
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -26,6 +27,7 @@ DEMO_USERS = ["lanhdao", "quantri", "chuyenvien", "truongxa", "kythuat", "vnpt",
 PHONE_USER = "kythuat"
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
+CRAWLERS = int(os.environ.get("DIEMCAU_CRAWLERS", "2"))
 
 
 def _reference_data():
@@ -43,21 +45,42 @@ def _reference_data():
 @pytest.fixture(scope="module")
 def visits(django_db_setup, django_db_blocker, live_server, chromium):
     """``{"desktop": [Visit …], "phone": [Visit …], "phone_shots": {…}, "typed_names": {…}}``."""
-    from diemcau.core.demo import DEMO_PASSWORD, load_demo
+    from diemcau.core.demo import load_demo
 
     with django_db_blocker.unblock():
         _reference_data()
         load_demo(log=lambda line: None)
         found = {"desktop": [], "phone": [], "typed_names": _typed_names()}
-        for size, options, users in (("desktop", DESKTOP, DEMO_USERS), ("phone", PHONE, [PHONE_USER])):
-            for username in users:
-                context = chromium.new_context(base_url=live_server.url, locale="vi-VN", **options)
-                found[size] += crawl(context, live_server.url, username, password=DEMO_PASSWORD)
-                context.close()
+        crawls = [("desktop", DESKTOP, username) for username in DEMO_USERS] + [("phone", PHONE, PHONE_USER)]
+        # Two crawlers at once, each with its own browser (Playwright's objects belong to one thread): while
+        # one waits for a page to settle the other's page is rendered, by the threaded live server.
+        with ThreadPoolExecutor(max_workers=CRAWLERS) as pool:
+            done = pool.map(lambda job: _crawl_in_own_browser(live_server.url, job[2], job[1]), crawls)
+            for (size, _options, _username), visited in zip(crawls, done, strict=True):
+                found[size] += visited
         site_page = next(v.url for v in found["phone"] if v.url.startswith("/sites/") and v.url[7:-1].isdigit())
         folder = os.path.dirname(shot_path("every_page", "x"))
         found["phone_shots"] = _phone_shots(chromium, live_server.url, site_page, folder)
         yield found
+
+
+def _crawl_in_own_browser(base_url: str, username: str, options: dict):
+    from django.db import connection
+    from playwright.sync_api import sync_playwright
+
+    from diemcau.conftest import launch_chromium
+    from diemcau.core.demo import DEMO_PASSWORD
+
+    try:
+        with sync_playwright() as pw:
+            browser = launch_chromium(pw)
+            try:
+                context = browser.new_context(base_url=base_url, locale="vi-VN", **options)
+                return crawl(context, base_url, username, password=DEMO_PASSWORD)
+            finally:
+                browser.close()
+    finally:
+        connection.close()  # the sign-in's second step read this thread's own connection
 
 
 def _typed_names() -> set[str]:
