@@ -7,13 +7,17 @@ five minutes on the minute roll-ups; one warning per measure per cooldown, which
 
 Per ramp length (the time the link takes from its usual level to FAIL, 3 %; it then goes on rising
 to 4–12 %) the table gives the share of ramps warned before FAIL and the median lead. FAIL is the
-first minute at which the last quarter-hour's interquartile mean is past 3 %. False warnings are
-counted on clean links (a month each) and before each ramp's onset, per site-month.
+first minute at which the last quarter-hour's interquartile mean, leaving out the minutes of a burst,
+is past 3 %: a burst of four or five minutes gets through an interquartile mean, and is the alert
+rules' business, not the ramp reaching FAIL (the last column scores the same warnings with the bursts
+counted, as the bench did before). False warnings are counted on clean links (a month each) and before
+each ramp's onset, per site-month. 200 ramps per length: with 60 the share of one length moved by
+±5 points from seed to seed, more than the differences being measured.
 
 The minute detector's settings were tuned with ``--seed 101``; the table to quote is the default
 seed (7), which the tuning never saw.
 
-    DEBUG=1 .venv/bin/python bench/monitoring_early_warning.py [--per-ramp 60] [--clean 80] [--seed 7]
+    DEBUG=1 .venv/bin/python bench/monitoring_early_warning.py [--per-ramp 200] [--clean 80] [--seed 7]
 """
 
 import argparse
@@ -30,14 +34,17 @@ django.setup()
 from diemcau.monitoring import early, early_eval  # noqa: E402
 
 
+def lead_text(lead):
+    return "–" if lead is None else (f"{lead:.0f} min" if lead < 120 else f"{lead / 60:.1f} h")
+
+
 def table(score, which):
-    print("| ramp to FAIL | ramps | warned before FAIL | median lead |")
-    print("|---|---|---|---|")
+    print("| ramp to FAIL | ramps | warned before FAIL | median lead | (bursts counted as FAIL: warned, lead) |")
+    print("|---|---|---|---|---|")
     for ramp_h, tallies in score.ramps.items():
-        tally = tallies[which]
-        lead = tally.median_lead_min
-        lead_text = "–" if lead is None else (f"{lead:.0f} min" if lead < 120 else f"{lead / 60:.1f} h")
-        print(f"| {ramp_h} h | {tally.sites} | {100 * tally.share:.0f} % ({tally.warned_in_time}) | {lead_text} |")
+        tally, old = tallies[which], tallies[f"{which}_bursts"]
+        print(f"| {ramp_h} h | {tally.sites} | {100 * tally.share:.1f} % ({tally.warned_in_time}) | "
+              f"{lead_text(tally.median_lead_min)} | {100 * old.share:.1f} %, {lead_text(old.median_lead_min)} |")
     months = score.clean_minutes / early_eval.MONTH_MIN
     count = score.false_before if which == "before" else score.false_after
     print(f"\nfalse warnings: {count} over {months:.0f} clean site-months = "
@@ -46,7 +53,7 @@ def table(score, which):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--per-ramp", type=int, default=60, help="ramps per length")
+    parser.add_argument("--per-ramp", type=int, default=200, help="ramps per length")
     parser.add_argument("--clean", type=int, default=80, help="clean links, a month each")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()

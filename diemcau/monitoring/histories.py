@@ -74,6 +74,7 @@ class MinuteHistory:
     base: float
     onset: int | None = None  # minute the ramp starts
     reaches_fail: int | None = None  # minute the ramp alone brings the usual level to FAIL
+    bursts: object = None  # numpy bool array: the minutes of a burst (the alert rules' business, not the ramp)
 
 
 def generate_minutes(rng, minutes: int, start_hour: int = 0, onset: int | None = None,
@@ -103,9 +104,11 @@ def generate_minutes(rng, minutes: int, start_hour: int = 0, onset: int | None =
     rate = base * busy * wander
     # Bursts: a few minutes of heavy loss.
     starts = np.flatnonzero(rng.random(minutes) < burst_hours_share / 60.0)
+    bursts = np.zeros(minutes, dtype=bool)
     for s in starts:
         length = int(rng.integers(1, 6))
         rate[s:s + length] += rng.uniform(10.0, 40.0)
+        bursts[s:s + length] = True
     reaches = None
     if onset is not None:
         target = rng.uniform(4.0, 12.0)
@@ -116,4 +119,5 @@ def generate_minutes(rng, minutes: int, start_hour: int = 0, onset: int | None =
     p = np.clip(rate / 100.0, 0.0, 1.0)
     loss = rng.binomial(packets_per_minute, p) * (100.0 / packets_per_minute)
     hourly = [float(loss[h * 60:(h + 1) * 60].mean()) for h in range(minutes // 60)]
-    return MinuteHistory(minutes=minutes, loss=loss, hourly=hourly, base=base, onset=onset, reaches_fail=reaches)
+    return MinuteHistory(minutes=minutes, loss=loss, hourly=hourly, base=base, onset=onset, reaches_fail=reaches,
+                         bursts=bursts)
