@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from diemcau.lib.numbers import format_number
+from diemcau.lib.workcalendar import VIETNAM
 from diemcau.monitoring.choices import AlertState, Period, Problem
 from diemcau.monitoring.levels import Level, current_levels
 
@@ -155,9 +156,14 @@ def record(site_id: int, findings: dict, now: dt.datetime, opts: Settings = Sett
 # The hourly trend needs about a dozen hours of rise; a link that goes from its usual level to FAIL
 # within one to six hours reaches FAIL before it speaks. Beside it, every ``FAST_EVERY_MIN``
 # minutes, a one-sided CUSUM (Page 1954) runs over the minute roll-ups of the last ``window_min``
-# minutes against the site's *own* usual level (the median of its hourly roll-ups over the
-# ``WINDOW_H`` hours before the window). CUSUM is the classic detector of a lasting shift above a
-# known level: it accumulates evidence minute by minute and forgets noise (the allowance ``k``).
+# minutes against the site's *own* usual level at each minute's hour of the day (the median of its
+# hourly roll-ups at that local hour over the ``PROFILE_DAYS`` days before the window; the flat
+# median of the ``WINDOW_H`` hours before it while the site has fewer days, and for MOS). A link
+# busier in office hours is judged against its office hours and its nights against its nights: most
+# false warnings of a flat median came in the first office hours, when the usual level steps up,
+# and a night ramp was judged against a "highest usual level" lifted by the office hours. CUSUM is
+# the classic detector of a lasting shift above a known level: it accumulates evidence minute by
+# minute and forgets noise (the allowance ``k``).
 # Its quantities are in units of the gap between the site's usual level and the standard's FAIL
 # level, so the thresholds come from the published standard: a site usually at 0,2 % loss and one
 # at 0,8 % are judged against the same FAIL of 3 %, each from where it usually is. A minute counts
@@ -167,7 +173,8 @@ def record(site_id: int, findings: dict, now: dt.datetime, opts: Settings = Sett
 #     this of every site, so only those are read in full);
 #   * the recent level (mean of the last ``recent_min`` minutes, each capped at FAIL) at least
 #     ``min_progress`` of the way from the usual level to FAIL, ``min_band`` of the way from WARN to
-#     FAIL, and above what the site usually reaches (``high_quantile`` of its hours);
+#     FAIL, and above what the site usually reaches at this hour (its usual level there times the
+#     ``high_quantile`` of its hours over their hour's usual level);
 #   * a rise since the change point (the minimum of the running sum of deviations from the usual
 #     level), on 5-minute means: Theil–Sen slope > 0 and Mann–Kendall z ≥
 #     ``min_z``, reaching FAIL within ``horizon_h``. A link already failing (interquartile mean of the
@@ -177,6 +184,7 @@ def record(site_id: int, findings: dict, now: dt.datetime, opts: Settings = Sett
 # as it still sees the rise): a flapping link warns once, not every five minutes.
 
 FAST_WINDOW_MIN = 360  # the longest window FastSettings may ask for
+PROFILE_DAYS = 7  # days of hourly roll-ups for the usual level of each hour of the day
 FAST_EVERY_MIN = 5
 FAST_MIN_POINTS = 30
 
@@ -190,21 +198,28 @@ class FastSettings:
     allowance: float = 0.25   # k: drift below this share of the gap (usual → FAIL) is noise
     threshold: float = 12.0   # h: evidence, in gap × minutes above the allowance, before a warning
     min_progress: float = 0.5  # the recent level at least half way from the usual level to FAIL
-    min_band: float = 0.5     # and at least half way from the standard's WARN level to its FAIL level
+    min_band: float = 0.45    # and nearly half way from the standard's WARN level to its FAIL level
     recent_min: int = 15
     gate_min: int = 30
     min_z: float = 2.33       # Mann–Kendall z of the rise since the change point (one-sided 1 %)
     block_min: int = 5
     horizon_h: float = 6.0    # FAIL foreseen within this time, or it is the hourly trend's business
     high_quantile: float = 0.9  # "above what it usually reaches": this quantile of its hours
+    profile_days: int = PROFILE_DAYS  # the usual level by hour of the day over these days (0: flat, 36 h)
 
 
 @dataclass(frozen=True)
 class Baseline:
-    """The site's usual level and the highest it usually reaches, from its hourly roll-ups."""
+    """The site's usual level and the highest it usually reaches, from its hourly roll-ups.
+
+    With ``by_hour`` (the usual level at each local hour of the day) the usual level is the one of
+    the hour in question and ``high`` is a multiple of it (``spread``): a link busy in office hours
+    is judged against its office hours, its nights against its nights."""
 
     usual: float
     high: float
+    by_hour: tuple | None = None
+    spread: float = 1.0
 
     @classmethod
     def of(cls, hourly_values, higher_is_worse: bool = True, quantile: float = 0.9, min_points: int = MIN_POINTS):
@@ -213,6 +228,32 @@ class Baseline:
         if len(values) < min_points:
             return None
         return cls(statistics.median(values), values[min(len(values) - 1, int(quantile * len(values)))])
+
+    @classmethod
+    def of_days(cls, hourly, higher_is_worse: bool = True, quantile: float = 0.9, min_per_hour: int = 3):
+        """From ``[(local hour of the day, value)]`` over several days: the median of each hour of the
+        day, and ``spread`` the ``quantile`` of each hour's value over its hour's median. Measures that
+        fall as they worsen (MOS), or too few days, get the flat baseline of ``of``."""
+        values = [(h, v) for h, v in hourly if v is not None]
+        flat = cls.of([v for _, v in values], higher_is_worse, quantile)
+        if flat is None or not higher_is_worse:
+            return flat
+        per_hour = defaultdict(list)
+        for h, v in values:
+            per_hour[h].append(v)
+        if len(per_hour) < 24 or min(len(vs) for vs in per_hour.values()) < min_per_hour:
+            return flat
+        by_hour = tuple(max(statistics.median(per_hour[h]), 1e-6) for h in range(24))
+        ratios = sorted(v / by_hour[h] for h, v in values)
+        spread = ratios[min(len(ratios) - 1, int(quantile * len(ratios)))]
+        return cls(flat.usual, flat.high, by_hour, spread)
+
+    def at(self, hour: int | None) -> tuple[float, float]:
+        """``(usual, high)`` at a local hour of the day (the flat levels without ``by_hour``)."""
+        if self.by_hour is None or hour is None:
+            return self.usual, self.high
+        usual = self.by_hour[hour]
+        return usual, usual * self.spread
 
 
 @dataclass(frozen=True)
@@ -263,24 +304,30 @@ def change_point(zs) -> int:
     return at
 
 
-def detect_fast(points, baseline: Baseline | None, level: Level, opts: FastSettings = FastSettings(), why=None):
+def detect_fast(points, baseline: Baseline | None, level: Level, opts: FastSettings = FastSettings(), why=None,
+                hours=None):
     """``points`` = ``[(minute, value)]`` oldest first over the last hours → a FastFinding or None.
 
-    ``why`` (a list) receives the name of the condition that failed, for tests and tuning."""
+    ``hours`` (the local hour of the day of each point) lets a baseline by hour of the day judge each
+    minute against the usual level of its hour. ``why`` (a list) receives the name of the condition
+    that failed, for tests and tuning."""
     def no(reason):
         if why is not None:
             why.append(reason)
         return None
 
-    points = [(x, y) for x, y in points if y is not None]
+    kept = [i for i, (_, y) in enumerate(points) if y is not None]
+    points = [points[i] for i in kept]
     if baseline is None or len(points) < FAST_MIN_POINTS:
         return no("data")
     sign = 1.0 if level.higher_is_worse else -1.0
     ys = [sign * y for _, y in points]
     fail, warn = sign * level.fail, sign * level.warn
-    usual, high = sign * baseline.usual, sign * baseline.high
+    # The usual level of each minute (of its hour of the day when the baseline knows them).
+    usuals = [sign * baseline.at(None if hours is None else hours[i])[0] for i in kept]
+    usual, high = (sign * v for v in baseline.at(None if hours is None else hours[kept[-1]]))
     gap = fail - usual
-    if gap <= 0:
+    if gap <= 0 or min(fail - u for u in usuals) <= 0:
         return no("usually failing")  # nothing to foresee
     gate = ys[-opts.gate_min:]
     if sum(gate) / len(gate) < warn:
@@ -293,7 +340,7 @@ def detect_fast(points, baseline: Baseline | None, level: Level, opts: FastSetti
     if (recent - usual < opts.min_progress * gap or recent <= high
             or recent < warn + opts.min_band * (fail - warn)):
         return no("not off its usual level")
-    zs = [(min(y, fail) - usual) / gap for y in ys]
+    zs = [(min(y, fail) - u) / (fail - u) for y, u in zip(ys, usuals, strict=True)]
     s, since = cusum(zs, opts.allowance)
     if s < opts.threshold:
         return no("cusum")
@@ -381,26 +428,36 @@ def evaluate_fast(now: dt.datetime | None = None, opts: FastSettings = FastSetti
     start = end - dt.timedelta(minutes=opts.window_min)
     first_hour = bucket_start(start, Period.HOUR)
     series = defaultdict(lambda: defaultdict(list))
+    hours = defaultdict(list)  # the local hour of the day of each minute, as the baseline by hour needs
     for site_id, bucket, *values in (Rollup.objects.filter(period=Period.MINUTE, site_id__in=list(candidates),
                                                            bucket__gte=start, bucket__lt=end)
                                      .order_by("bucket").values_list("site_id", "bucket", *MEASURES.values())):
         minute = (bucket - start).total_seconds() / 60.0
+        hours[site_id].append(bucket.astimezone(VIETNAM).hour)
         for problem, value in zip(MEASURES, values, strict=True):
             series[site_id][problem].append((minute, value))
+    lookback = dt.timedelta(hours=max(WINDOW_H, 24 * opts.profile_days))
     hourly = defaultdict(lambda: defaultdict(list))
-    for site_id, *values in (Rollup.objects.filter(period=Period.HOUR, site_id__in=list(candidates),
-                                                   bucket__gte=first_hour - dt.timedelta(hours=WINDOW_H),
-                                                   bucket__lt=first_hour)
-                             .values_list("site_id", *MEASURES.values())):
+    for site_id, bucket, *values in (Rollup.objects.filter(period=Period.HOUR, site_id__in=list(candidates),
+                                                           bucket__gte=first_hour - lookback, bucket__lt=first_hour)
+                                     .values_list("site_id", "bucket", *MEASURES.values())):
         for problem, value in zip(MEASURES, values, strict=True):
-            hourly[site_id][problem].append(value)
+            hourly[site_id][problem].append((bucket, value))
     warned = 0
     for site_id, problems in candidates.items():
         findings = {}
         for problem in problems:
             level = levels[problem]
-            baseline = Baseline.of(hourly[site_id][problem], level.higher_is_worse, opts.high_quantile)
-            finding = detect_fast(series[site_id][problem], baseline, level, opts)
+            rows = hourly[site_id][problem]
+            if opts.profile_days:
+                baseline = Baseline.of_days([(bucket.astimezone(VIETNAM).hour, value) for bucket, value in rows],
+                                            level.higher_is_worse, opts.high_quantile)
+            else:
+                since = first_hour - dt.timedelta(hours=WINDOW_H)
+                baseline = Baseline.of([value for bucket, value in rows if bucket >= since], level.higher_is_worse,
+                                       opts.high_quantile)
+            finding = detect_fast(series[site_id][problem], baseline, level, opts,
+                                  hours=hours[site_id] if opts.profile_days else None)
             if finding:
                 findings[problem] = finding
         if findings:

@@ -72,7 +72,16 @@ def evaluate(sites: int = 200, share_degrading: float = 0.5, seed: int = 7, leve
 # -- Minute resolution: ramps of a given length, hourly detector alone and with the minute one -----
 
 RAMPS_H = (1, 3, 6, 12, 24)
-WARMUP_MIN = early.WINDOW_H * 60 + early.FAST_WINDOW_MIN
+WARMUP_MIN = max(early.WINDOW_H, 24 * early.PROFILE_DAYS) * 60 + early.FAST_WINDOW_MIN
+# The minute detector as it was before the usual level by hour of the day (a flat median of 36 h),
+# replayed beside the current one on the same histories.
+PREVIOUS_FAST = early.FastSettings(window_min=360, allowance=0.25, threshold=12.0, min_progress=0.5, min_band=0.5,
+                                   recent_min=15, gate_min=30, min_z=2.33, block_min=5, horizon_h=6.0,
+                                   high_quantile=0.9, profile_days=0)
+
+
+def local_hour(history, minute: int) -> int:
+    return (history.start_hour + minute // 60 + 7) % 24
 MONTH_MIN = 30.44 * 24 * 60
 
 
@@ -104,10 +113,18 @@ def fast_findings(history, level: Level, opts: early.FastSettings, every: int = 
             continue
         first_hour = start // 60
         if first_hour not in baselines:
-            baselines[first_hour] = early.Baseline.of(history.hourly[max(0, first_hour - early.WINDOW_H):first_hour],
-                                                      level.higher_is_worse, opts.high_quantile)
+            if opts.profile_days:
+                hours = range(max(0, first_hour - 24 * opts.profile_days), first_hour)
+                baselines[first_hour] = early.Baseline.of_days(
+                    [(local_hour(history, 60 * h), history.hourly[h]) for h in hours],
+                    level.higher_is_worse, opts.high_quantile)
+            else:
+                baselines[first_hour] = early.Baseline.of(
+                    history.hourly[max(0, first_hour - early.WINDOW_H):first_hour], level.higher_is_worse,
+                    opts.high_quantile)
         points = [(float(m), float(loss[m])) for m in range(start, end)]
-        if early.detect_fast(points, baselines[first_hour], level, opts):
+        hours = [local_hour(history, m) for m in range(start, end)] if opts.profile_days else None
+        if early.detect_fast(points, baselines[first_hour], level, opts, hours=hours):
             out.append(t)
     return out
 
@@ -141,14 +158,12 @@ class RampScore:
 
 @dataclass
 class FastScore:
-    ramps: dict  # ramp hours → {"before": RampScore, "after": RampScore}
-    false_before: int = 0
-    false_after: int = 0
+    ramps: dict  # ramp hours → {"before": RampScore, "previous": …, "after": …, and each "…_bursts"}
+    false: dict  # "before" / "previous" / "after" → false warnings
     clean_minutes: float = 0.0
 
     def false_per_site_month(self, which: str) -> float:
-        count = self.false_before if which == "before" else self.false_after
-        return count / (self.clean_minutes / MONTH_MIN) if self.clean_minutes else 0.0
+        return self.false[which] / (self.clean_minutes / MONTH_MIN) if self.clean_minutes else 0.0
 
 
 def fail_moment(history, fail: float, after: int, quarter: int = 15, count_bursts: bool = False):
@@ -170,12 +185,14 @@ def fail_moment(history, fail: float, after: int, quarter: int = 15, count_burst
     return None
 
 
-def evaluate_fast(per_ramp: int = 40, clean_sites: int = 60, clean_days: int = 30, seed: int = 7,
+def evaluate_fast(per_ramp: int = 40, clean_sites: int = 60, clean_days: int = 37, seed: int = 7,
                   level: Level | None = None, hourly: early.Settings | None = None,
                   fast: early.FastSettings | None = None, ramps=RAMPS_H) -> FastScore:
-    """Replay minute histories through the hourly detector alone ("before") and the hourly and
-    minute detectors together ("after"): per ramp length the share warned before FAIL and the
-    median lead; false warnings per site-month on clean links and before each ramp's onset."""
+    """Replay minute histories through the hourly detector alone ("before"), the hourly and the
+    previous minute detector together ("previous", ``PREVIOUS_FAST``) and the hourly and the minute
+    detector ``fast`` together ("after"): per ramp length the share warned before FAIL and the median
+    lead; false warnings per site-month on clean links (a month each after the warm-up of
+    ``WARMUP_MIN``) and before each ramp's onset."""
     import numpy as np
 
     level = level or Level(Problem.LOSS, 1.0, 3.0)
@@ -185,21 +202,19 @@ def evaluate_fast(per_ramp: int = 40, clean_sites: int = 60, clean_days: int = 3
     cooldown = hourly.cooldown_h * 60
     # "…_bursts": the same warnings scored against the former FAIL moment, which let a burst of four or
     # five minutes count as the ramp reaching FAIL (printed beside, so the change can be judged).
-    tallies = ("before", "after", "before_bursts", "after_bursts")
-    score = FastScore(ramps={r: {which: RampScore() for which in tallies} for r in ramps})
+    replays = ("before", "previous", "after")
+    tallies = replays + tuple(f"{which}_bursts" for which in replays)
+    score = FastScore(ramps={r: {which: RampScore() for which in tallies} for r in ramps},
+                      false=dict.fromkeys(replays, 0))
 
     def run(history, clean_until):
         by_hour = hourly_findings(history, level, hourly)
-        both = by_hour + fast_findings(history, level, fast)
         out = {}
-        for which, found in (("before", by_hour), ("after", both)):
+        for which, found in (("before", by_hour), ("previous", by_hour + fast_findings(history, level, PREVIOUS_FAST)),
+                             ("after", by_hour + fast_findings(history, level, fast))):
             times = [t for t in warned(found, cooldown) if t >= WARMUP_MIN]
             out[which] = times
-            falses = sum(1 for t in times if t < clean_until)
-            if which == "before":
-                score.false_before += falses
-            else:
-                score.false_after += falses
+            score.false[which] += sum(1 for t in times if t < clean_until)
         score.clean_minutes += max(0, clean_until - WARMUP_MIN)
         return out
 
@@ -217,7 +232,7 @@ def evaluate_fast(per_ramp: int = 40, clean_sites: int = 60, clean_days: int = 3
             crossings = {"": fail_moment(history, level.fail, onset),
                          "_bursts": fail_moment(history, level.fail, onset, count_bursts=True)}
             for which in tallies:
-                crossing = crossings[which.removeprefix("before").removeprefix("after")]
+                crossing = crossings["_bursts" if which.endswith("_bursts") else ""]
                 tally = score.ramps[ramp_h][which]
                 tally.sites += 1
                 before = [t for t in times[which.removesuffix("_bursts")]

@@ -74,6 +74,7 @@ class MinuteHistory:
     base: float
     onset: int | None = None  # minute the ramp starts
     reaches_fail: int | None = None  # minute the ramp alone brings the usual level to FAIL
+    start_hour: int = 0  # hours since a Monday 00:00 UTC at minute 0 (local time is UTC+7)
     bursts: object = None  # numpy bool array: the minutes of a burst (the alert rules' business, not the ramp)
 
 
@@ -120,4 +121,4 @@ def generate_minutes(rng, minutes: int, start_hour: int = 0, onset: int | None =
     loss = rng.binomial(packets_per_minute, p) * (100.0 / packets_per_minute)
     hourly = [float(loss[h * 60:(h + 1) * 60].mean()) for h in range(minutes // 60)]
     return MinuteHistory(minutes=minutes, loss=loss, hourly=hourly, base=base, onset=onset, reaches_fail=reaches,
-                         bursts=bursts)
+                         start_hour=start_hour, bursts=bursts)

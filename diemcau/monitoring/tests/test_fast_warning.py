@@ -27,11 +27,14 @@ def ramp(minutes_flat, ramp_minutes, usual=0.3, fail=3.0):
     return [usual + max(0, m - minutes_flat) * pace for m in range(minutes_flat + 2 * ramp_minutes)]
 
 
-def first_warning(values, baseline=USUAL, level=LOSS, every=5, opts=None):
+def first_warning(values, baseline=USUAL, level=LOSS, every=5, opts=None, first_hour=None):
+    """The first minute at which the detector warns; ``first_hour``: the local hour of the day of minute 0."""
     opts = opts or early.FastSettings()
     for end in range(early.FAST_MIN_POINTS, len(values) + 1, every):
-        window = [(float(m), values[m]) for m in range(max(0, end - opts.window_min), end)]
-        if early.detect_fast(window, baseline, level, opts):
+        minutes = range(max(0, end - opts.window_min), end)
+        window = [(float(m), values[m]) for m in minutes]
+        hours = None if first_hour is None else [(first_hour + m // 60) % 24 for m in minutes]
+        if early.detect_fast(window, baseline, level, opts, hours=hours):
             return end
     return None
 
@@ -78,6 +81,41 @@ def test_the_levels_come_from_the_standard():
     assert first_warning(values, level=Level(Problem.LOSS, 5.0, 10.0)) is None
 
 
+def week_of_hours(night=0.3, office=0.3, seed=3):
+    """A week of hourly loss, ``(local hour, value)``: ``night`` outside 8:00–17:00, ``office`` within, ±30 %."""
+    rng = np.random.default_rng(seed)
+    return [(h % 24, (office if 8 <= h % 24 < 17 else night) * float(np.exp(rng.normal(0, 0.3))))
+            for h in range(7 * 24)]
+
+
+def test_the_usual_level_follows_the_hour_of_the_day():
+    baseline = early.Baseline.of_days(week_of_hours(night=0.3, office=1.2))
+    assert 1.0 < baseline.at(10)[0] < 1.4 and 0.25 < baseline.at(2)[0] < 0.35
+    assert baseline.at(10)[1] > baseline.at(10)[0] * 1.1  # "the highest it usually reaches", at that hour
+    flat = early.Baseline.of([v for _, v in week_of_hours(night=0.3, office=1.2)])
+    assert baseline.at(None) == (flat.usual, flat.high)
+    # Two days do not make an hour's usual level, nor does a measure that falls as it worsens: flat.
+    assert early.Baseline.of_days(week_of_hours()[:48]).by_hour is None
+    assert early.Baseline.of_days([(h, 4.3) for h, _ in week_of_hours()], higher_is_worse=False).by_hour is None
+
+
+def test_a_rise_into_office_hours_is_judged_against_the_office_hours():
+    # Minute 0 is 04:00: the three-hour ramp starts at 08:00 and reaches FAIL at 11:00.
+    values = measured(ramp(240, 180), seed=1)
+    quiet_days = early.Baseline.of_days(week_of_hours(night=0.3, office=0.3))
+    at_night_level = first_warning(values, baseline=quiet_days, first_hour=4)
+    assert at_night_level is not None and at_night_level <= 240 + 180 - 10
+    # A link usually at 2 % in office hours: the same rise is mostly its working day; warned late or not at all.
+    busy_days = early.Baseline.of_days(week_of_hours(night=0.3, office=2.0))
+    later = first_warning(values, baseline=busy_days, first_hour=4)
+    assert later is None or later >= at_night_level + 30
+    # Its nights are judged against its nights, not against a level its office hours lift: the ramp from
+    # 22:00 to 01:00 is warned half an hour before FAIL, as on the quiet link (a flat baseline of the
+    # same week, its 90th percentile an office hour, warns it only at FAIL).
+    at_night = first_warning(values, baseline=busy_days, first_hour=18)
+    assert at_night is not None and at_night <= 240 + 180 - 30
+
+
 def test_falling_mos_is_watched_the_other_way():
     mos = Level(Problem.MOS, 3.6, 3.1, higher_is_worse=False)
     rng = np.random.default_rng(7)
@@ -105,8 +143,10 @@ def test_the_job_warns_raises_the_trend_alert_and_the_site_page_says_it(province
     end = timezone.now().replace(second=0, microsecond=0)
     values = measured(ramp(240, 180), seed=1)  # a three-hour ramp, up to the minute it is first seen
     at = first_warning(values)
-    Rollup.objects.bulk_create(minute_rows(site, values[at - 360:at], end) + hour_rows(site, end))
-    Rollup.objects.bulk_create(minute_rows(province.site_b, [0.3] * 360, end) + hour_rows(province.site_b, end))
+    # A week of hourly roll-ups: the job judges each minute against the usual level of its hour of the day.
+    Rollup.objects.bulk_create(minute_rows(site, values[at - 360:at], end) + hour_rows(site, end, hours=7 * 24))
+    Rollup.objects.bulk_create(minute_rows(province.site_b, [0.3] * 360, end)
+                               + hour_rows(province.site_b, end, hours=7 * 24))
     assert tasks.fast_warning_job.call_local() == 1
     warning = Warning.objects.get()
     assert (warning.site_id, warning.measure, warning.resolution) == (site.pk, Problem.LOSS, Period.MINUTE)
