@@ -90,7 +90,7 @@ def test_a_round_trip_gives_identical_rows_and_files(tmp_path):
     assert stat.S_IMODE(result.archive.parent.stat().st_mode) == 0o700
 
     tables = connection.introspection.table_names()
-    if connection.vendor == "sqlite":  # the test database is in memory: read it through Django
+    if connection.vendor == "sqlite":  # read through Django's own connection
         with connection.cursor() as cursor:
             before = _rows_by_table(cursor, tables)
     else:  # the same driver on both sides
