@@ -43,6 +43,15 @@ def loss_truth(lab, port):
     return 100.0 * dropped / seen
 
 
+def assert_rtt_above_the_relays_hold_by_its_processing(agent, truth):
+    """The relay records how long it held the very probes the agent sent, which leaves out its
+    own processing (user-space Python reading and writing the TUN device) and the stack: the
+    agent's median is above it by that much, 0.5 to 1.3 ms on a quiet machine and more under
+    load (docs/agent-accuracy.md), never below. The agent's own overhead is checked exactly
+    against ``ping`` on the same path at the same time (the test after these)."""
+    assert -0.1 <= agent["rtt_median_ms"] - truth["rtt_median_ms"] <= 2.0, (agent["rtt_median_ms"], truth)
+
+
 def test_loss_rtt_and_jitter_match_truth_and_are_no_worse_than_iperf3(lab):
     lab.impair(delay_ms=50, jitter_ms=15)
     lab.add_loss(lab.stamp_port, 0.05)
@@ -56,7 +65,7 @@ def test_loss_rtt_and_jitter_match_truth_and_are_no_worse_than_iperf3(lab):
     agent, iperf, truth = got["agent"], got["iperf"], stamp_truth(got["truth"])
     assert agent["sent"] == 1000
     assert abs(agent["loss_pct"] - loss_truth(lab, lab.stamp_port)) <= 0.3
-    assert abs(agent["rtt_median_ms"] - truth["rtt_median_ms"]) <= 1.0
+    assert_rtt_above_the_relays_hold_by_its_processing(agent, truth)
     analytic = 2 * 15 / 3.0
     agent_err = abs(agent["jitter_ms"] - analytic)
     assert agent_err <= 0.15 * analytic
@@ -78,7 +87,7 @@ def test_long_delay_and_heavy_loss(lab):
     assert abs(agent["loss_pct"] - true_loss) <= 0.3
     assert abs(agent["loss_fwd_pct"] - true_loss) <= 1.0, "iptables drops on the way in: forward loss"
     assert agent["loss_back_pct"] <= 1.0
-    assert abs(agent["rtt_median_ms"] - truth["rtt_median_ms"]) <= 1.0
+    assert_rtt_above_the_relays_hold_by_its_processing(agent, truth)
     assert abs(agent["rtt_median_ms"] - 300.0) <= 2.0
 
 
