@@ -441,8 +441,9 @@ def evaluate_fast(now: dt.datetime | None = None, opts: FastSettings = FastSetti
     for site_id, bucket, *values in (Rollup.objects.filter(period=Period.HOUR, site_id__in=list(candidates),
                                                            bucket__gte=first_hour - lookback, bucket__lt=first_hour)
                                      .values_list("site_id", "bucket", *MEASURES.values())):
+        hour = bucket.astimezone(VIETNAM).hour  # once per row, not once per measure
         for problem, value in zip(MEASURES, values, strict=True):
-            hourly[site_id][problem].append((bucket, value))
+            hourly[site_id][problem].append((bucket, hour, value))
     warned = 0
     for site_id, problems in candidates.items():
         findings = {}
@@ -450,11 +451,11 @@ def evaluate_fast(now: dt.datetime | None = None, opts: FastSettings = FastSetti
             level = levels[problem]
             rows = hourly[site_id][problem]
             if opts.profile_days:
-                baseline = Baseline.of_days([(bucket.astimezone(VIETNAM).hour, value) for bucket, value in rows],
+                baseline = Baseline.of_days([(hour, value) for _bucket, hour, value in rows],
                                             level.higher_is_worse, opts.high_quantile)
             else:
                 since = first_hour - dt.timedelta(hours=WINDOW_H)
-                baseline = Baseline.of([value for bucket, value in rows if bucket >= since], level.higher_is_worse,
+                baseline = Baseline.of([value for bucket, _hour, value in rows if bucket >= since], level.higher_is_worse,
                                        opts.high_quantile)
             finding = detect_fast(series[site_id][problem], baseline, level, opts,
                                   hours=hours[site_id] if opts.profile_days else None)

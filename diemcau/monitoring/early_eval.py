@@ -78,11 +78,12 @@ WARMUP_MIN = max(early.WINDOW_H, 24 * early.PROFILE_DAYS) * 60 + early.FAST_WIND
 PREVIOUS_FAST = early.FastSettings(window_min=360, allowance=0.25, threshold=12.0, min_progress=0.5, min_band=0.5,
                                    recent_min=15, gate_min=30, min_z=2.33, block_min=5, horizon_h=6.0,
                                    high_quantile=0.9, profile_days=0)
+MONTH_MIN = 30.44 * 24 * 60
 
 
 def local_hour(history, minute: int) -> int:
+    """The local hour of the day (UTC+7) of a minute of a generated history."""
     return (history.start_hour + minute // 60 + 7) % 24
-MONTH_MIN = 30.44 * 24 * 60
 
 
 def hourly_findings(history, level: Level, opts: early.Settings) -> list[int]:
